@@ -1,0 +1,189 @@
+"""App: the task registry and the client connection of one kafkatask application.
+
+Creating an App connects to nothing; the connection opens the first time it sends, so modules
+that define tasks can be imported anywhere (tests, the worker, a web server) without side effects.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, ParamSpec, Protocol, TypeVar, overload
+
+from langchain_core.load.serializable import Serializable
+from langchain_core.runnables import Runnable
+
+from kafkatask.client import ClientConnection
+from kafkatask.exceptions import TaskRegistrationError
+from kafkatask.options import TaskOptions
+from kafkatask.protocol import ReplyAddress, TaskMessage
+from kafkatask.registry import TaskRegistry
+from kafkatask.result import AsyncResult
+from kafkatask.serialization import ValueCodec
+from kafkatask.serialization.langchain_types import DATA_CLASSES
+from kafkatask.settings import Settings
+from kafkatask.targets import FunctionTarget, RunnableTarget, Target
+from kafkatask.task import Task
+from kafkatask.topology import Topology
+
+P = ParamSpec("P")
+R = TypeVar("R")
+I = TypeVar("I")  # noqa: E741 - the Runnable's input
+O = TypeVar("O")  # noqa: E741 - the Runnable's output
+
+
+class TaskDecorator(Protocol):
+    @overload
+    def __call__(self, fn: Callable[P, Coroutine[Any, Any, R]], /) -> Task[P, R]: ...
+    @overload
+    def __call__(self, fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
+class App:
+    """A kafkatask application: `@app.task` registers, `task.delay()` sends through Kafka.
+
+    Args:
+        name: the application's name, used in client ids and logs.
+        settings: a complete Settings; keyword overrides are applied on top of it.
+        allowed_objects: LangChain classes that messages may construct, beyond langchain-core's.
+        **overrides: any Settings field, e.g. `bootstrap_servers="localhost:9092"`; fields not
+            given come from `KAFKATASK_*` environment variables, then the defaults.
+    """
+
+    def __init__(
+        self,
+        name: str = "kafkatask",
+        *,
+        settings: Settings | None = None,
+        allowed_objects: Iterable[type[Serializable]] = (),
+        **overrides: Any,
+    ) -> None:
+        self.name = name
+        if settings is None:
+            self.settings = Settings(**overrides)
+        else:
+            self.settings = Settings.model_validate({**settings.model_dump(), **overrides})
+        self.registry = TaskRegistry()
+        self.topology = Topology(self.settings)
+        self.values = ValueCodec(
+            accept_pickle=self.settings.accept_pickle,
+            allowed_objects=[*DATA_CLASSES, *allowed_objects],
+        )
+        self._connection: ClientConnection | None = None
+        self._connect_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<App {self.name} {self.settings.bootstrap_servers} ns={self.settings.namespace}>"
+
+    # -- registering ---------------------------------------------------------------------
+
+    @overload
+    def task(
+        self, target: Runnable[I, O], /, *, name: str | None = None, **options: Any
+    ) -> Task[[I], O]: ...
+    @overload
+    def task(self, target: Callable[P, Coroutine[Any, Any, R]], /) -> Task[P, R]: ...
+    @overload
+    def task(self, target: Callable[P, R], /) -> Task[P, R]: ...
+    @overload
+    def task(
+        self,
+        target: None = None,
+        /,
+        *,
+        name: str | None = None,
+        queue: str | None = None,
+        ordered: bool = False,
+        track_started: bool = False,
+        ignore_result: bool = False,
+        **options: Any,
+    ) -> TaskDecorator: ...
+
+    def task(self, target: Any = None, /, **options: Any) -> Any:
+        """Register a function (sync or async) or any LangChain Runnable as a task.
+
+        Use bare (`@app.task`), with options (`@app.task(name=..., queue=...)`), or as a call
+        on a Runnable (`app.task(chain, name="summarize")`).
+        """
+        if target is None:
+            return lambda fn: self._register(fn, options)
+        return self._register(target, options)
+
+    def _register(self, target: Any, options: dict[str, Any]) -> Task[Any, Any]:
+        adapter = _adapt(target)
+        task_options = self._options(adapter, options)
+        task: Task[Any, Any] = Task(self, adapter, task_options)
+        self.registry.register(task)
+        return task
+
+    def _options(self, target: Target, options: dict[str, Any]) -> TaskOptions:
+        core = {"name", "queue", "ordered", "track_started", "ignore_result"}
+        unknown = sorted(set(options) - core)
+        if unknown:
+            raise TaskRegistrationError(
+                f"unknown task option(s) {', '.join(unknown)}; known options: "
+                f"{', '.join(sorted(core))}"
+            )
+        return TaskOptions(
+            name=options.get("name") or target.default_name,
+            queue=options.get("queue") or self.settings.default_queue,
+            ordered=options.get("ordered", False),
+            track_started=options.get("track_started", False),
+            ignore_result=options.get("ignore_result", False),
+        )
+
+    # -- sending -------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> ClientConnection:
+        """The client's Kafka connection, opened on first use."""
+        if self._connection is None:
+            with self._connect_lock:
+                if self._connection is None:
+                    self._connection = ClientConnection(self.settings, self.name)
+                    atexit.register(self._close_at_exit)
+        return self._connection
+
+    def client_id(self) -> str:
+        return self.connection.client_id
+
+    def reply_to(self) -> ReplyAddress:
+        return self.connection.reply_to
+
+    def send(self, message: TaskMessage, key: str | None) -> AsyncResult[Any]:
+        """Publish a prepared request and return its handle (used by Task.apply_async)."""
+        slot = self.connection.publish(message, key)
+        return AsyncResult(message.id, slot, self.values)
+
+    def AsyncResult(self, task_id: str) -> AsyncResult[Any]:  # noqa: N802 - Celery's name
+        """A handle on a task this client sent, from its id alone."""
+        return AsyncResult(task_id, self.connection.router.slot(task_id), self.values)
+
+    def close(self) -> None:
+        """Flush what is still being sent and close the connection (idempotent)."""
+        with self._connect_lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            atexit.unregister(self._close_at_exit)
+            connection.close()
+
+    def _close_at_exit(self) -> None:
+        # A fire-and-forget `delay()` just before the interpreter exits must still be delivered.
+        self.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _adapt(target: Any) -> Target:
+    if isinstance(target, Runnable):
+        return RunnableTarget(target)
+    if callable(target):
+        return FunctionTarget(target)
+    raise TaskRegistrationError(
+        f"cannot register {target!r} as a task: expected a function or a LangChain Runnable"
+    )

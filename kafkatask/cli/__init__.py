@@ -1,0 +1,5 @@
+"""The `kafkatask` command."""
+
+from kafkatask.cli.main import main
+
+__all__ = ["main"]

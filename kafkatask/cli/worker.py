@@ -1,0 +1,84 @@
+"""`kafkatask worker`: run an app's tasks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from types import FrameType
+
+import click
+
+from kafkatask.cli.loading import load_app
+from kafkatask.worker import Worker
+
+_LEVELS = ["debug", "info", "warning", "error", "critical"]
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="[%(asctime)s: %(levelname)s/%(processName)s] %(message)s",
+    )
+
+
+@click.command()
+@click.option("-A", "--app", "app_spec", required=True, help="package.module[:app] of the App.")
+@click.option(
+    "-c",
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Tasks running at once [settings.concurrency, 8].",
+)
+@click.option("-Q", "--queues", default=None, help="Comma-separated queues [the default queue].")
+@click.option(
+    "-l",
+    "--loglevel",
+    type=click.Choice(_LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+)
+@click.option("-n", "--name", default=None, help="Worker id in events and logs.")
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds running tasks get to finish on shutdown [settings.shutdown_grace].",
+)
+def worker(
+    *,
+    app_spec: str,
+    concurrency: int | None,
+    queues: str | None,
+    loglevel: str,
+    name: str | None,
+    grace: float | None,
+) -> None:
+    """Consume task requests and run them, until SIGTERM or Ctrl-C (twice exits at once)."""
+    configure_logging(loglevel)
+    app = load_app(app_spec)
+    if grace is not None:
+        app.settings = app.settings.model_copy(update={"shutdown_grace": grace})
+    queue_list = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
+    runner = Worker(app, queues=queue_list, concurrency=concurrency, name=name)
+    _install_signal_handlers(runner)
+    runner.run()
+
+
+def _install_signal_handlers(runner: Worker) -> None:
+    received: list[int] = []
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if received:
+            logging.getLogger("kafkatask.worker").warning("second signal: exiting at once")
+            os._exit(1)
+        received.append(signum)
+        logging.getLogger("kafkatask.worker").warning(
+            "%s: finishing running tasks, then stopping (send it again to exit at once)",
+            signal.Signals(signum).name,
+        )
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)

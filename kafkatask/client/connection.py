@@ -1,0 +1,123 @@
+"""ClientConnection: a client process's producer and reply router, opened on first use."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from confluent_kafka import KafkaError, Message
+
+from kafkatask.client.router import ReplyRouter
+from kafkatask.client.slot import ResultSlot
+from kafkatask.exceptions import MessageTooLargeError, PublishError
+from kafkatask.kafka import DeliveryCallback, MessageProducer, TopicAdmin
+from kafkatask.kafka.config import common_config, consumer_config, producer_config
+from kafkatask.protocol import (
+    ErrorInfo,
+    Headers,
+    MessageKind,
+    ReplyAddress,
+    TaskMessage,
+    encode,
+    headers_for,
+)
+from kafkatask.serialization import codec_named
+from kafkatask.settings import Settings
+from kafkatask.topology import Topology
+
+_log = logging.getLogger("kafkatask.client")
+
+
+class ClientConnection:
+    """Everything a client needs to talk to Kafka: created by `App` the first time it sends."""
+
+    def __init__(self, settings: Settings, app_name: str) -> None:
+        self.settings = settings
+        self.topology = Topology(settings)
+        self.codec = codec_named(settings.codec)
+        self.client_id = f"{app_name}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.admin = TopicAdmin(
+            common_config(settings, self.client_id), timeout=settings.connect_timeout
+        )
+        # Raises BrokerUnavailableError within connect_timeout when Kafka is not there.
+        self.admin.ensure([self.topology.results()])
+        self._known_topics: set[str] = {self.topology.names.results}
+        self._topics_lock = threading.Lock()
+        partitions = self.admin.partitions([self.topology.names.results])
+        self.producer = MessageProducer(
+            producer_config(settings, self.client_id), serve_in_background=True
+        )
+        group = f"{settings.namespace}.client.{uuid.uuid4().hex}"
+        self.router = ReplyRouter(
+            consumer_config(settings, self.client_id, group),
+            topic=self.topology.names.results,
+            partitions=partitions[self.topology.names.results],
+            partition=settings.reply_partition,
+            cache_size=settings.result_cache_size,
+            timeout=settings.connect_timeout,
+        )
+
+    @property
+    def reply_to(self) -> ReplyAddress:
+        return ReplyAddress(topic=self.router.topic, partition=self.router.partition)
+
+    def ensure_queue(self, queue: str) -> str:
+        """The topic of `queue`, created on first use when missing."""
+        topic = self.topology.names.tasks(queue)
+        if topic not in self._known_topics:
+            with self._topics_lock:
+                if topic not in self._known_topics:
+                    self.admin.ensure([self.topology.tasks(queue)])
+                    self._known_topics.add(topic)
+        return topic
+
+    def publish(self, message: TaskMessage, key: str | None) -> ResultSlot | None:
+        """Encode, check and send one request; the slot (None without reply) gets its result."""
+        topic = self.ensure_queue(message.queue)
+        value = encode(message, self.codec)
+        if len(value) > self.settings.max_message_bytes:
+            raise MessageTooLargeError(
+                f"task {message.task} encodes to {len(value):,} bytes, over the limit of "
+                f"{self.settings.max_message_bytes:,} bytes (max_message_bytes); pass a "
+                "reference (a URL or a storage key) instead of the data, or raise "
+                "max_message_bytes together with the broker's message.max.bytes"
+            )
+        slot = None
+        if message.reply_to is not None:
+            slot = self.router.slot(message.id, message.task)
+        headers: Headers = headers_for(MessageKind.TASK, self.codec, message.task, message.id)
+        self.producer.send(
+            topic,
+            value,
+            key=key.encode() if key is not None else None,
+            headers=headers,
+            on_delivery=self._on_delivery(message, slot),
+        )
+        return slot
+
+    def _on_delivery(self, message: TaskMessage, slot: ResultSlot | None) -> DeliveryCallback:
+        bootstrap = self.settings.bootstrap_servers
+        timeout = self.settings.delivery_timeout
+
+        def delivered(error: KafkaError | None, record: Message) -> None:
+            if error is None:
+                return
+            failure = PublishError(
+                f"task {message.task}[{message.id}] was not acknowledged by Kafka at {bootstrap} "
+                f"within {timeout:.0f}s (delivery_timeout): {error.str()}"
+            )
+            _log.error("%s", failure)
+            if slot is not None:
+                slot.fail(ErrorInfo.from_exception(failure))
+                self.router.retire(slot)
+
+        return delivered
+
+    def close(self) -> None:
+        remaining = self.producer.close(timeout=self.settings.delivery_timeout)
+        if remaining:
+            _log.error("%d messages were still unsent when the client closed", remaining)
+        self.router.close()

@@ -1,0 +1,78 @@
+"""ResultSlot: where one task's state and final result land, for sync and async waiters."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from kafkatask.protocol import ErrorInfo, ResultMessage
+from kafkatask.states import TaskState
+
+
+class ResultSlot:
+    """The latest known state of one task; becomes final once, later messages are duplicates."""
+
+    __slots__ = ("_done", "_lock", "_waiters", "duplicates", "id", "message", "state", "task")
+
+    def __init__(self, task_id: str, task: str | None) -> None:
+        self.id = task_id
+        self.task = task
+        self.state = TaskState.PENDING
+        self.message: ResultMessage | None = None
+        self.duplicates = 0
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def update(self, message: ResultMessage) -> bool:
+        """Apply a state message; False when the task already finished (a duplicate)."""
+        with self._lock:
+            if self._done.is_set():
+                self.duplicates += 1
+                return False
+            self.state = message.state
+            self.task = self.task or message.task
+            if not message.state.ready:
+                return True
+            self.message = message
+            self._done.set()
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_resolve, future)
+        return True
+
+    def fail(self, error: ErrorInfo) -> None:
+        """Finish the slot locally with a FAILURE (e.g. the request never reached the broker)."""
+        message = ResultMessage(
+            id=self.id, task=self.task or "?", state=TaskState.FAILURE, error=error
+        )
+        self.update(message)
+
+    def wait(self, timeout: float | None) -> bool:
+        return self._done.wait(timeout)
+
+    async def wait_async(self, timeout: float | None) -> bool:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._done.is_set():
+                return True
+            self._waiters.append((loop, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return False
+        finally:
+            with self._lock:
+                if (loop, future) in self._waiters:
+                    self._waiters.remove((loop, future))
+        return True
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

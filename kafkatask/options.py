@@ -1,0 +1,22 @@
+"""TaskOptions: how one task is routed and run, fixed at registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskOptions(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    name: str = Field(min_length=1)
+    queue: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    ordered: bool = False
+    """Never run two messages with the same key at once on a worker; run them in offset order."""
+    track_started: bool = False
+    """Report RECEIVED and STARTED to the caller (one more reply message per state)."""
+    ignore_result: bool = False
+    """Send no result at all: fire and forget."""
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Options owned by middleware (retries, rate limits, ...), validated by them."""

@@ -1,0 +1,289 @@
+"""The wire protocol: message envelopes, headers and protocol versioning.
+
+Every kafkatask message is one Kafka record whose value is a codec-encoded map validated by one
+of the envelope models below, and whose headers say what it is without decoding it. The whole
+format is specified in docs/protocol.md for implementations in other languages.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from enum import StrEnum
+from typing import Any, Literal, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kafkatask.exceptions import DecodeError
+from kafkatask.serialization.codecs import Codec, codec_for
+from kafkatask.states import TaskState
+
+PROTOCOL_VERSION = 1
+
+HeaderValue = str | bytes | None
+Headers = list[tuple[str, HeaderValue]]
+"""Record headers as kafkatask produces them."""
+AnyHeaders = Headers | dict[str, HeaderValue]
+"""Record headers as confluent-kafka may hand them over."""
+
+
+class Header(StrEnum):
+    """Record header names. Values are UTF-8 strings."""
+
+    PROTOCOL = "kt-protocol"
+    """The protocol version of the envelope, e.g. "1"."""
+    CONTENT_TYPE = "content-type"
+    """The codec of the value: application/x-msgpack or application/json."""
+    KIND = "kt-kind"
+    """What the record is: task, result, chunk, event or dead-letter."""
+    TASK = "kt-task"
+    """The task name, so routing and filtering need not decode the value."""
+    ID = "kt-id"
+    """The task id."""
+    SIGNATURE = "kt-signature"
+    """HMAC-SHA256 of the value and the headers above, when a signing secret is set."""
+
+
+class MessageKind(StrEnum):
+    TASK = "task"
+    RESULT = "result"
+    CHUNK = "chunk"
+    EVENT = "event"
+    DEAD_LETTER = "dead-letter"
+
+
+class Envelope(BaseModel):
+    """Base of every message: frozen, strict about unknown fields, versioned."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: int = PROTOCOL_VERSION
+
+    @model_validator(mode="after")
+    def _known_version(self) -> Self:
+        if self.v > PROTOCOL_VERSION:
+            raise ValueError(
+                f"protocol version {self.v} is newer than this kafkatask ({PROTOCOL_VERSION}); "
+                "upgrade kafkatask on this side"
+            )
+        return self
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed, validated like the original."""
+        return type(self).model_validate({**self.model_dump(), **changes})
+
+
+class ReplyAddress(BaseModel):
+    """Where a task's result goes: one partition of the results topic, owned by the caller."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: str = Field(min_length=1)
+    partition: int = Field(ge=0)
+
+
+TaskMode = Literal["invoke", "stream", "events"]
+
+
+class TaskMessage(Envelope):
+    """A request to run a task. Arguments are wire values (see serialization/values.py)."""
+
+    id: str = Field(min_length=1, max_length=256)
+    task: str = Field(min_length=1, max_length=512)
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    mode: TaskMode = "invoke"
+    config: dict[str, Any] | None = None
+    reply_to: ReplyAddress | None = None
+    queue: str = "default"
+    key: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    sent_at: float = Field(default_factory=time.time)
+    expires_at: float | None = None
+    eta: float | None = None
+    retries: int = Field(default=0, ge=0)
+    track_started: bool = False
+    origin: str | None = None
+
+
+class ErrorInfo(BaseModel):
+    """An exception, described so any language can show it and Python can rebuild it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str
+    module: str = "builtins"
+    message: str
+    traceback: str = ""
+
+    @classmethod
+    def from_exception(cls, error: BaseException, traceback: str = "") -> ErrorInfo:
+        kind = type(error)
+        return cls(
+            type=kind.__qualname__, module=kind.__module__, message=str(error), traceback=traceback
+        )
+
+
+class ResultMessage(Envelope):
+    """A state change of a task, sent to the caller's reply partition."""
+
+    id: str = Field(min_length=1)
+    task: str
+    state: TaskState
+    result: Any = None
+    error: ErrorInfo | None = None
+    worker: str | None = None
+    retries: int = 0
+    date_done: float | None = None
+    runtime: float | None = None
+
+    @model_validator(mode="after")
+    def _error_matches_state(self) -> Self:
+        if self.state in (TaskState.FAILURE, TaskState.REVOKED) and self.error is None:
+            raise ValueError(f"a {self.state} result needs an error")
+        return self
+
+
+class WorkerInfo(BaseModel):
+    """What a worker says about itself in its heartbeats."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hostname: str
+    pid: int
+    queues: list[str]
+    concurrency: int
+    active: int = 0
+    processed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    started_at: float
+    version: str
+    partitions: list[str] = Field(default_factory=list)
+
+
+class TaskEvent(Envelope):
+    """A worker or task event on the events topic (heartbeats and task state changes)."""
+
+    type: str
+    worker: str
+    ts: float = Field(default_factory=time.time)
+    task_id: str | None = None
+    task: str | None = None
+    queue: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    runtime: float | None = None
+    retries: int | None = None
+    error: ErrorInfo | None = None
+    args: str | None = None
+    """A truncated repr of the arguments, for display only."""
+    result: str | None = None
+    """A truncated repr of the result, for display only."""
+    info: WorkerInfo | None = None
+
+
+class SourceRecord(BaseModel):
+    """Where a record was read from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class DeadLetter(Envelope):
+    """A message that cannot be processed, kept with everything needed to inspect or replay it."""
+
+    reason: str
+    error: ErrorInfo
+    task_id: str | None = None
+    task: str | None = None
+    source: SourceRecord
+    original_value: str
+    """The original record value, base64."""
+    original_key: str | None = None
+    """The original record key, base64."""
+    original_headers: list[tuple[str, str]] = Field(default_factory=list)
+    """The original record headers as (name, base64 value) pairs."""
+    worker: str
+    dead_at: float = Field(default_factory=time.time)
+
+    @classmethod
+    def of_record(
+        cls,
+        value: bytes | None,
+        key: bytes | None,
+        headers: AnyHeaders | None,
+        **fields: Any,
+    ) -> DeadLetter:
+        pairs = headers.items() if isinstance(headers, dict) else headers or []
+        return cls(
+            original_value=_b64(value or b""),
+            original_key=None if key is None else _b64(key),
+            original_headers=[(name, _b64(_as_bytes(data))) for name, data in pairs],
+            **fields,
+        )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _as_bytes(value: HeaderValue) -> bytes:
+    if value is None:
+        return b""
+    return value.encode() if isinstance(value, str) else value
+
+
+E = TypeVar("E", bound=Envelope)
+
+
+def headers_for(
+    kind: MessageKind, codec: Codec, task: str | None = None, task_id: str | None = None
+) -> Headers:
+    headers: Headers = [
+        (Header.PROTOCOL, b"1"),
+        (Header.CONTENT_TYPE, codec.content_type.encode()),
+        (Header.KIND, kind.encode()),
+    ]
+    if task is not None:
+        headers.append((Header.TASK, task.encode()))
+    if task_id is not None:
+        headers.append((Header.ID, task_id.encode()))
+    return headers
+
+
+def header_value(headers: AnyHeaders | None, name: str) -> str | None:
+    """The first header called `name`, decoded; None when absent."""
+    pairs = headers.items() if isinstance(headers, dict) else headers or ()
+    for key, value in pairs:
+        if key == name:
+            return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+    return None
+
+
+def encode(message: Envelope, codec: Codec) -> bytes:
+    return codec.dumps(message.model_dump(mode="json"))
+
+
+def decode(model: type[E], value: bytes | None, headers: AnyHeaders | None) -> E:
+    """Decode and validate a record value as `model`; DecodeError names what is wrong."""
+    if not value:
+        raise DecodeError("the record has no value")
+    tree = codec_for(header_value(headers, Header.CONTENT_TYPE)).loads(value)
+    if not isinstance(tree, dict):
+        raise DecodeError(f"a {model.__name__} must be a map, got {type(tree).__name__}")
+    try:
+        return model.model_validate(tree)
+    except ValidationError as error:
+        raise DecodeError(f"not a valid {model.__name__}: {_summary(error)}") from None
+
+
+def _summary(error: ValidationError) -> str:
+    parts = []
+    for issue in error.errors()[:5]:
+        where = ".".join(str(part) for part in issue["loc"]) or "message"
+        parts.append(f"{where}: {issue['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,125 @@
+"""AsyncResult: the caller's handle on one task, resolved from the results topic."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from kafkatask.client.slot import ResultSlot
+from kafkatask.exceptions import TaskTimeoutError
+from kafkatask.remote_errors import rebuild
+from kafkatask.states import TaskState
+
+if TYPE_CHECKING:
+    from kafkatask.serialization import ValueCodec
+
+R = TypeVar("R")
+
+_UNSET: Any = object()
+
+
+class AsyncResult(Generic[R]):
+    """A handle on a task: its state now, and its result when it is ready.
+
+    The handle never blocks unless asked to (`get`, `aget`, `await`); a timeout leaves it usable,
+    so it can be waited on again.
+    """
+
+    def __init__(self, task_id: str, slot: ResultSlot | None, values: ValueCodec) -> None:
+        self.id = task_id
+        self._slot = slot
+        self._values = values
+        self._value: Any = _UNSET
+
+    def __repr__(self) -> str:
+        return f"<AsyncResult {self.task_name or '?'}[{self.id}] {self.state}>"
+
+    @property
+    def task_name(self) -> str | None:
+        return self._slot.task if self._slot else None
+
+    @property
+    def state(self) -> TaskState:
+        return self._slot.state if self._slot else TaskState.PENDING
+
+    @property
+    def status(self) -> TaskState:
+        """The same as `state` (Celery's other name for it)."""
+        return self.state
+
+    def ready(self) -> bool:
+        return self.state.ready
+
+    def successful(self) -> bool:
+        return self.state == TaskState.SUCCESS
+
+    def failed(self) -> bool:
+        return self.state == TaskState.FAILURE
+
+    @property
+    def result(self) -> R | BaseException | None:
+        """The return value, or the exception when it failed; None while not ready."""
+        if not self.ready():
+            return None
+        outcome: R | BaseException = self._outcome()
+        return outcome
+
+    @property
+    def traceback(self) -> str | None:
+        """The worker's formatted traceback when the task failed."""
+        message = self._slot.message if self._slot else None
+        if message is None or message.error is None:
+            return None
+        return message.error.traceback or None
+
+    @property
+    def retries(self) -> int:
+        message = self._slot.message if self._slot else None
+        return message.retries if message else 0
+
+    def get(self, timeout: float | None = None, propagate: bool = True) -> R:
+        """Wait for the result; re-raise the remote error unless `propagate=False`.
+
+        Raises TaskTimeoutError (a TimeoutError) when `timeout` seconds pass first; the handle
+        can be waited on again.
+        """
+        began = time.monotonic()
+        if self._slot is None or not self._slot.wait(timeout):
+            self._timed_out(timeout, began)
+        return self._finish(propagate)
+
+    async def aget(self, timeout: float | None = None, propagate: bool = True) -> R:
+        """`get` for async code: waits without blocking the event loop."""
+        began = time.monotonic()
+        if self._slot is None or not await self._slot.wait_async(timeout):
+            self._timed_out(timeout, began)
+        return self._finish(propagate)
+
+    def __await__(self) -> Generator[Any, None, R]:
+        return self.aget().__await__()
+
+    def _timed_out(self, timeout: float | None, began: float) -> None:
+        waited = time.monotonic() - began
+        raise TaskTimeoutError(
+            f"task {self.task_name or '?'}[{self.id}] is still {self.state} after {waited:.1f}s "
+            f"(timeout={timeout}); the handle can be waited on again"
+        )
+
+    def _finish(self, propagate: bool) -> R:
+        outcome = self._outcome()
+        if propagate and isinstance(outcome, BaseException) and not self.successful():
+            raise outcome
+        value: R = outcome
+        return value
+
+    def _outcome(self) -> Any:
+        if self._value is _UNSET:
+            message = self._slot.message if self._slot else None
+            assert message is not None, "only called once the slot is done"
+            if message.state == TaskState.SUCCESS:
+                self._value = self._values.decode(message.result)
+            else:
+                assert message.error is not None
+                self._value = rebuild(message.error)
+        return self._value

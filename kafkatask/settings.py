@@ -1,0 +1,92 @@
+"""One typed configuration object, read from arguments and `KAFKATASK_*` environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kafkatask.exceptions import ConfigurationError
+
+Codec = Literal["msgpack", "json"]
+
+
+class Settings(BaseSettings):
+    """Everything kafkatask can be told; `App(**overrides)` and the environment fill it in.
+
+    Any librdkafka option (SASL, TLS, tuning) goes in `kafka` (all clients), `producer` or
+    `consumer`, spelled as librdkafka spells it, and reaches confluent-kafka unchanged, e.g.
+    `KAFKATASK_KAFKA='{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN"}'`.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="KAFKATASK_", frozen=True, extra="forbid", validate_default=True
+    )
+
+    bootstrap_servers: str = "localhost:9092"
+    namespace: str = Field(default="kafkatask", pattern=r"^[A-Za-z0-9._-]+$")
+    """Prefix of every topic name, so several deployments can share a cluster."""
+    codec: Codec = "msgpack"
+    default_queue: str = Field(default="default", pattern=r"^[A-Za-z0-9._-]+$")
+
+    # topics, created with these shapes when missing
+    task_partitions: int = Field(default=8, ge=1)
+    result_partitions: int = Field(default=16, ge=1)
+    stream_partitions: int = Field(default=8, ge=1)
+    event_partitions: int = Field(default=2, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    max_message_bytes: int = Field(default=1_000_000, ge=1024)
+    """Largest encoded message a client sends; kafkatask's topics accept this much."""
+
+    # client
+    reply_partition: int | None = Field(default=None, ge=0)
+    """The partition of the results topic this client reads; random when unset."""
+    connect_timeout: float = Field(default=10.0, gt=0)
+    """How long the first send waits for the broker to answer before raising."""
+    delivery_timeout: float = Field(default=30.0, gt=0)
+    """How long a produced message may wait for the broker's acknowledgement."""
+    result_cache_size: int = Field(default=10_000, ge=0)
+    """Finished results kept so `app.AsyncResult(id)` finds a result that already arrived."""
+
+    # tasks
+    track_started: bool = False
+    """Report RECEIVED and STARTED to the caller, not only the final state (one more message)."""
+
+    # worker
+    concurrency: int = Field(default=8, ge=1)
+    prefetch: int | None = Field(default=None, ge=0)
+    """Messages a worker holds beyond those running (waiting for a slot or their key).
+
+    Defaults to the concurrency."""
+    shutdown_grace: float = Field(default=30.0, ge=0)
+    rebalance_grace: float = Field(default=10.0, ge=0)
+    heartbeat_interval: float = Field(default=2.0, gt=0)
+    commit_interval: float = Field(default=0.2, gt=0)
+    session_timeout_ms: int = Field(default=10_000, ge=1000)
+    max_poll_interval_ms: int = Field(default=300_000, ge=1000)
+    events: bool = True
+    """Workers publish task state events and heartbeats (the dashboard reads them)."""
+
+    # security
+    accept_pickle: bool = False
+    """Allow values that only cloudpickle can carry. Requires `signing_secret`."""
+    signing_secret: SecretStr | None = None
+
+    # librdkafka pass-through
+    kafka: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    producer: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    consumer: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _pickle_needs_signing(self) -> Settings:
+        if self.accept_pickle and self.signing_secret is None:
+            raise ConfigurationError(
+                "accept_pickle=True lets a message run arbitrary code on the receiver, so it "
+                "needs message signing: set signing_secret (KAFKATASK_SIGNING_SECRET) as well"
+            )
+        return self
+
+    @property
+    def effective_prefetch(self) -> int:
+        return self.concurrency if self.prefetch is None else self.prefetch

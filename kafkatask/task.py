@@ -1,0 +1,184 @@
+"""Task: the handle `@app.task` returns. Celery's calling API, and a LangChain Runnable.
+
+`add.delay(2, 3)` and `add.apply_async((2, 3), queue="high")` send a request through Kafka and
+return an AsyncResult; `add(2, 3)` still runs the function right here. As a Runnable the handle
+composes in LCEL chains: `invoke` is a remote call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from kafkatask.options import TaskOptions
+from kafkatask.protocol import TaskMessage
+from kafkatask.result import AsyncResult
+from kafkatask.targets import FunctionTarget, RunnableTarget, Target
+
+if TYPE_CHECKING:
+    from kafkatask.app import App
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Task(Runnable[Any, R], Generic[P, R]):
+    """A registered task. Generic over the function's parameters and its return type."""
+
+    def __init__(self, app: App, target: Target, options: TaskOptions) -> None:
+        self.app = app
+        self.target = target
+        self.options = options
+        self.name: str = options.name
+        if isinstance(target, FunctionTarget):
+            self.__doc__ = target.fn.__doc__
+            self.__wrapped__ = target.fn
+
+    def __repr__(self) -> str:
+        return f"<Task {self.name} queue={self.options.queue}>"
+
+    def describe(self) -> str:
+        """Where this task's code comes from, for error messages."""
+        if isinstance(self.target, FunctionTarget):
+            code = getattr(self.target.fn, "__code__", None)
+            where = f" at {code.co_filename}:{code.co_firstlineno}" if code else ""
+            return f"function {self.target.fn.__qualname__}{where}"
+        return f"runnable {self.target.runnable!r:.80}"
+
+    @property
+    def queue(self) -> str:
+        return self.options.queue
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run the task here, in this process, without Kafka (like calling the function)."""
+        if isinstance(self.target, RunnableTarget):
+            return self.target.call(list(args), dict(kwargs), None)  # type: ignore[no-any-return]
+        return self.target.fn(*args, **kwargs)  # type: ignore[no-any-return]
+
+    # -- Celery's calling API ------------------------------------------------------------
+
+    def delay(self, *args: P.args, **kwargs: P.kwargs) -> AsyncResult[R]:
+        """Send the task with these arguments; shorthand for `apply_async(args, kwargs)`."""
+        return self.apply_async(args, kwargs)
+
+    def apply_async(
+        self,
+        args: Sequence[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        *,
+        queue: str | None = None,
+        key: str | None = None,
+        task_id: str | None = None,
+        expires: float | dt.datetime | None = None,
+        headers: Mapping[str, str] | None = None,
+        ignore_result: bool | None = None,
+    ) -> AsyncResult[R]:
+        """Send the task with options; returns at once with a handle on its result.
+
+        Args:
+            queue: the queue (topic `<ns>.tasks.<queue>`) to send to, instead of the task's own.
+            key: the Kafka record key: all tasks with one key go to one partition, in order.
+            task_id: the id to use (a new UUID by default).
+            expires: seconds from now, or a datetime, after which the task must not start.
+            headers: string metadata carried with the task, visible to the worker.
+            ignore_result: send no result back (fire and forget).
+
+        Raises:
+            TypeError: the arguments do not fit the task's signature.
+            EncodeError: an argument has no wire form; nothing is sent.
+            MessageTooLargeError: the message is over max_message_bytes; nothing is sent.
+            BrokerUnavailableError: Kafka did not answer within connect_timeout.
+        """
+        args = list(args or ())
+        kwargs = dict(kwargs or {})
+        self._check_signature(args, kwargs)
+        message = self._message(
+            args,
+            kwargs,
+            queue=queue,
+            key=key,
+            task_id=task_id,
+            expires=expires,
+            headers=headers,
+            ignore_result=ignore_result,
+        )
+        return self.app.send(message, key)
+
+    def AsyncResult(self, task_id: str) -> AsyncResult[R]:  # noqa: N802 - Celery's name
+        """A handle on a task this client sent, from its id alone."""
+        return self.app.AsyncResult(task_id)
+
+    def _check_signature(self, args: list[Any], kwargs: dict[str, Any]) -> None:
+        # Like Celery's `typing`: a call that cannot bind fails here, before anything is sent.
+        signature = getattr(self.target, "signature", None)
+        if signature is None:
+            return
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"task {self.name}: {error}") from None
+
+    def _message(
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        queue: str | None,
+        key: str | None,
+        task_id: str | None,
+        expires: float | dt.datetime | None,
+        headers: Mapping[str, str] | None,
+        ignore_result: bool | None,
+        config: RunnableConfig | None = None,
+    ) -> TaskMessage:
+        values = self.app.values
+        wire_args = [values.encode(value, self._where(index)) for index, value in enumerate(args)]
+        wire_kwargs = {
+            name: values.encode(value, f"argument {name!r} of task {self.name}")
+            for name, value in kwargs.items()
+        }
+        skip_reply = self.options.ignore_result if ignore_result is None else ignore_result
+        return TaskMessage(
+            id=task_id or str(uuid.uuid4()),
+            task=self.name,
+            args=wire_args,
+            kwargs=wire_kwargs,
+            queue=queue or self.options.queue,
+            key=key,
+            headers=dict(headers or {}),
+            expires_at=_deadline(expires),
+            track_started=self.options.track_started or self.app.settings.track_started,
+            reply_to=None if skip_reply else self.app.reply_to(),
+            origin=self.app.client_id(),
+        )
+
+    def _where(self, index: int) -> str:
+        name = self.target.parameter_name(index)
+        label = f"argument {name!r} (position {index})" if name else f"argument {index}"
+        return f"{label} of task {self.name}"
+
+    # -- Runnable ------------------------------------------------------------------------
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> R:
+        """Run the task remotely on `input` and wait for its result."""
+        args, call_kwargs = self.target.input_to_call(input)
+        return self.apply_async(args, call_kwargs).get()
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> R:
+        args, call_kwargs = self.target.input_to_call(input)
+        return await self.apply_async(args, call_kwargs).aget()
+
+
+def _deadline(expires: float | dt.datetime | None) -> float | None:
+    if expires is None:
+        return None
+    if isinstance(expires, dt.datetime):
+        if expires.tzinfo is None:
+            raise ValueError("expires must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        return expires.timestamp()
+    return time.time() + float(expires)

@@ -1,0 +1,1 @@
+"""Testing helpers: pytest fixtures against a real broker (see `kafkatask.testing.plugin`)."""

@@ -1,0 +1,131 @@
+"""EventPublisher: task state events and worker heartbeats on the events topic."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafkatask._version import __version__
+from kafkatask.kafka import MessageProducer
+from kafkatask.protocol import (
+    MessageKind,
+    TaskEvent,
+    TaskMessage,
+    WorkerInfo,
+    encode,
+    headers_for,
+)
+from kafkatask.serialization import Codec
+from kafkatask.worker.offsets import Receipt
+
+_log = logging.getLogger("kafkatask.worker")
+_PREVIEW = 200
+
+
+class EventPublisher:
+    """Fire-and-forget events, keyed by worker id; losing one never affects a task."""
+
+    def __init__(
+        self,
+        producer: MessageProducer,
+        codec: Codec,
+        topic: str,
+        worker_id: str,
+        enabled: bool,
+    ) -> None:
+        self._producer = producer
+        self._codec = codec
+        self._topic = topic
+        self._worker_id = worker_id
+        self.enabled = enabled
+
+    def task(self, kind: str, message: TaskMessage, receipt: Receipt, **fields: Any) -> None:
+        if not self.enabled:
+            return
+        self._emit(
+            TaskEvent(
+                type=kind,
+                worker=self._worker_id,
+                task_id=message.id,
+                task=message.task,
+                queue=message.queue,
+                partition=receipt.tp[1],
+                offset=receipt.offset,
+                retries=message.retries,
+                **fields,
+            )
+        )
+
+    def raw(self, event: TaskEvent) -> None:
+        if self.enabled:
+            self._emit(event)
+
+    def _emit(self, event: TaskEvent) -> None:
+        headers = headers_for(MessageKind.EVENT, self._codec, event.task, event.task_id)
+        self._producer.send(
+            self._topic,
+            encode(event, self._codec),
+            key=self._worker_id.encode(),
+            headers=headers,
+        )
+
+
+def preview(value: Any) -> str:
+    """A short, safe repr for display (a failing __repr__ must not fail the task)."""
+    try:
+        text = repr(value)
+    except Exception as error:  # a user's __repr__ can raise anything
+        text = f"<unrepresentable {type(value).__name__}: {error}>"
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"
+
+
+class Heartbeat:
+    """A daemon thread that publishes `worker-heartbeat` every `interval` seconds."""
+
+    def __init__(
+        self,
+        events: EventPublisher,
+        worker_id: str,
+        interval: float,
+        describe: Callable[[], WorkerInfo],
+    ) -> None:
+        self._events = events
+        self._worker_id = worker_id
+        self._interval = interval
+        self._describe = describe
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kafkatask-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self.beat("worker-online")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=self._interval + 1)
+        self.beat("worker-offline")
+
+    def beat(self, kind: str = "worker-heartbeat") -> None:
+        try:
+            info = self._describe()
+            self._events.raw(TaskEvent(type=kind, worker=self._worker_id, info=info))
+        except Exception:  # a heartbeat must never take the worker down
+            _log.exception("could not publish a %s event", kind)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self.beat()
+
+
+def host_info() -> dict[str, Any]:
+    return {
+        "hostname": socket.gethostname(),
+        "pid": os.getpid(),
+        "version": __version__,
+        "started_at": time.time(),
+    }

@@ -1,0 +1,123 @@
+"""OffsetTracker: which offsets may be committed, per partition.
+
+Tasks finish out of order under concurrency, but a committed offset says "everything before
+this is done". So each partition keeps the offsets it handed out, in order, and the commit
+position is the first one not finished yet (or one past the last, when all are). A crash then
+re-delivers exactly the unfinished ones and everything after them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+TopicPartitionKey = tuple[str, int]
+
+
+@dataclass(slots=True)
+class Receipt:
+    """One consumed record's obligation: done once every message it owes is acknowledged."""
+
+    tp: TopicPartitionKey
+    offset: int
+    epoch: int
+    outstanding: int = 0
+
+
+@dataclass(slots=True)
+class _PartitionOffsets:
+    epoch: int
+    owed: int = 0
+    pending: deque[int] = field(default_factory=deque)
+    done: set[int] = field(default_factory=set)
+    next_offset: int | None = None
+    committed: int | None = None
+
+    def position(self) -> int | None:
+        return self.pending[0] if self.pending else self.next_offset
+
+
+class OffsetTracker:
+    """Per-partition contiguous completion; used from the worker's consumer thread only."""
+
+    def __init__(self) -> None:
+        self._partitions: dict[TopicPartitionKey, _PartitionOffsets] = {}
+        self._epochs = 0
+
+    def assign(self, tp: TopicPartitionKey) -> None:
+        # A fresh epoch: completions of records read under an earlier assignment of the same
+        # partition must not move the new assignment's position.
+        self._epochs += 1
+        self._partitions[tp] = _PartitionOffsets(epoch=self._epochs)
+
+    def forget(self, tp: TopicPartitionKey) -> None:
+        self._partitions.pop(tp, None)
+
+    def track(self, tp: TopicPartitionKey, offset: int) -> Receipt:
+        partition = self._partitions.get(tp)
+        if partition is None:  # a record that arrived without an assign callback first
+            self.assign(tp)
+            partition = self._partitions[tp]
+        partition.pending.append(offset)
+        partition.next_offset = offset + 1
+        partition.owed += 1
+        return Receipt(tp, offset, partition.epoch)
+
+    def complete(self, receipt: Receipt) -> None:
+        """Everything `receipt` owed is acknowledged; the position may move past it."""
+        partition = self._current(receipt)
+        if partition is None:
+            return
+        partition.owed -= 1
+        partition.done.add(receipt.offset)
+        pending, done = partition.pending, partition.done
+        while pending and pending[0] in done:
+            done.discard(pending.popleft())
+
+    def abandon(self, receipt: Receipt) -> None:
+        """`receipt` will not be finished here (its partition is going away): stop owing it.
+
+        Its offset stays pending, so the position never moves past it and the next owner of
+        the partition gets it again.
+        """
+        partition = self._current(receipt)
+        if partition is not None:
+            partition.owed -= 1
+
+    def owed(self, tp: TopicPartitionKey) -> int:
+        """Receipts of `tp` still being worked on or waiting for the broker's acknowledgement."""
+        partition = self._partitions.get(tp)
+        return partition.owed if partition else 0
+
+    def _current(self, receipt: Receipt) -> _PartitionOffsets | None:
+        partition = self._partitions.get(receipt.tp)
+        if partition is None or partition.epoch != receipt.epoch:
+            return None
+        return partition
+
+    def position(self, tp: TopicPartitionKey) -> int | None:
+        partition = self._partitions.get(tp)
+        return partition.position() if partition else None
+
+    def uncommitted(
+        self, tps: list[TopicPartitionKey] | None = None
+    ) -> dict[TopicPartitionKey, int]:
+        """Positions that moved since they were last committed."""
+        moved = {}
+        for tp in tps if tps is not None else list(self._partitions):
+            partition = self._partitions.get(tp)
+            if partition is None:
+                continue
+            position = partition.position()
+            if position is not None and position != partition.committed:
+                moved[tp] = position
+        return moved
+
+    def committed(self, positions: dict[TopicPartitionKey, int]) -> None:
+        for tp, position in positions.items():
+            partition = self._partitions.get(tp)
+            if partition is not None:
+                partition.committed = position
+
+    def partitions(self) -> list[TopicPartitionKey]:
+        return list(self._partitions)

@@ -1,0 +1,362 @@
+"""Worker: consume task requests, run them with bounded concurrency, answer, commit.
+
+One confluent-kafka consumer per worker, in the consumer group of its queue set. The consumer
+thread (the one calling `run`) owns the consumer, the offset tracker and commits; tasks run on
+the ExecutionPool. Offsets are committed only past records whose replies the broker has
+acknowledged, contiguously per partition (see offsets.py), so a crash re-runs at most what was
+in flight and loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+
+from kafkatask.kafka import MessageProducer, TopicAdmin
+from kafkatask.kafka.config import common_config, producer_config, worker_consumer_config
+from kafkatask.kafka.consuming import position, take
+from kafkatask.protocol import WorkerInfo
+from kafkatask.serialization import codec_named
+from kafkatask.worker.dispatch import Dispatcher
+from kafkatask.worker.events import EventPublisher, Heartbeat, host_info
+from kafkatask.worker.execution import TaskRunner
+from kafkatask.worker.intake import Intake
+from kafkatask.worker.job import Job
+from kafkatask.worker.offsets import OffsetTracker, Receipt, TopicPartitionKey
+from kafkatask.worker.pool import ExecutionPool
+from kafkatask.worker.replies import ReplySender
+from kafkatask.worker.stats import WorkerStats
+
+if TYPE_CHECKING:
+    from kafkatask.app import App
+
+_log = logging.getLogger("kafkatask.worker")
+_PAUSE_AFTER = 0.05
+
+
+class Worker:
+    """Runs an app's tasks from the given queues until `stop()` (or a signal, from the CLI).
+
+    Args:
+        app: the application whose registry names the tasks this worker can run.
+        queues: queue names to consume (default: the app's default queue).
+        concurrency: tasks running at once in this process (default: settings.concurrency).
+        name: this worker's id in events and logs (default: `<app>@<host>:<pid>.<random>`).
+    """
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        queues: Sequence[str] | None = None,
+        concurrency: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.app = app
+        settings = app.settings
+        self.queues = sorted(set(queues or [settings.default_queue]))
+        self.concurrency = concurrency or settings.concurrency
+        self.id = name or f"{app.name}@{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+        self.group_id = f"{settings.namespace}.workers.{'+'.join(self.queues)}"
+        self.stats = WorkerStats()
+        self._limit = self.concurrency + settings.effective_prefetch
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._started = threading.Event()
+        self._notices: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._tracker = OffsetTracker()
+        self._paused = False
+        self._full_since: float | None = None
+        self._last_commit = 0.0
+        self._host = host_info()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Consume and run tasks on this thread until `stop()` is called."""
+        self._open()
+        try:
+            self._started.set()
+            _log.info(
+                "worker %s ready: queues %s, concurrency %d, tasks: %s",
+                self.id,
+                ",".join(self.queues),
+                self.concurrency,
+                ", ".join(self.app.registry.names()),
+            )
+            while not self._stopping.is_set():
+                self._step()
+        finally:
+            self._close()
+            self._stopped.set()
+
+    def start(self) -> threading.Thread:
+        """Run the worker on a background thread (for tests and embedding); returns it."""
+        thread = threading.Thread(target=self.run, name=f"kafkatask-worker-{self.id}", daemon=True)
+        thread.start()
+        self._started.wait(timeout=self.app.settings.connect_timeout * 2)
+        return thread
+
+    def stop(self) -> None:
+        """Ask the worker to stop: finish running tasks (up to the grace period), commit, leave."""
+        self._stopping.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        return self._stopped.wait(timeout)
+
+    # -- setup and teardown --------------------------------------------------------------
+
+    def _open(self) -> None:
+        settings = self.app.settings
+        topology = self.app.topology
+        codec = codec_named(settings.codec)
+        admin = TopicAdmin(common_config(settings, self.id), timeout=settings.connect_timeout)
+        created = admin.ensure(topology.all(self.queues))
+        if created:
+            _log.info("created topics: %s", ", ".join(created))
+        self._producer = MessageProducer(
+            producer_config(settings, self.id), serve_in_background=False
+        )
+        self._consumer = Consumer(
+            {
+                **worker_consumer_config(settings, self.id, self.group_id),
+                "on_commit": self._on_commit,
+            }
+        )
+        self._pool = ExecutionPool(self.concurrency)
+        self._dispatcher = Dispatcher(self.concurrency, self._pool)
+        self._events = EventPublisher(
+            self._producer, codec, topology.names.events, self.id, settings.events
+        )
+        replies = ReplySender(
+            self._producer, codec, self.id, settings.max_message_bytes, self._notices.put
+        )
+        runner = TaskRunner(
+            values=self.app.values,
+            replies=replies,
+            events=self._events,
+            stats=self.stats,
+            on_finished=self._dispatcher.finished,
+            acknowledge=self._acknowledgement,
+        )
+        self._dispatcher.bind(runner)
+        self._intake = Intake(
+            app=self.app,
+            worker_id=self.id,
+            producer=self._producer,
+            codec=codec,
+            replies=replies,
+            events=self._events,
+            stats=self.stats,
+            settle=self._settle,
+            post=self._notices.put,
+        )
+        self._heartbeat = Heartbeat(
+            self._events, self.id, settings.heartbeat_interval, self._describe
+        )
+        self._heartbeat.start()
+        self._consumer.subscribe(
+            [topology.names.tasks(q) for q in self.queues],
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_lost,
+        )
+
+    def _close(self) -> None:
+        settings = self.app.settings
+        self._pause(self._consumer.assignment())
+        for job in self._dispatcher.drop():
+            self._tracker.abandon(job.receipt)
+        deadline = time.monotonic() + settings.shutdown_grace
+        self._drain_until(lambda: self._owed(self._tracker.partitions()) == 0, deadline)
+        if self._dispatcher.running():
+            _log.warning(
+                "stopping with %d task(s) still running after the %.0fs grace period; "
+                "they will run again on another worker",
+                self._dispatcher.running(),
+                settings.shutdown_grace,
+            )
+        self._commit(sync=True)
+        self._heartbeat.stop()
+        self._producer.flush(5.0)
+        # close() leaves the group at once, so the partitions move without a session timeout.
+        self._consumer.close()
+        self._pool.shutdown()
+        _log.info("worker %s stopped", self.id)
+
+    # -- the consumer loop ---------------------------------------------------------------
+
+    def _step(self) -> None:
+        self._producer.poll(0)
+        self._drain_notices()
+        self._maybe_commit()
+        room = self._limit - self._dispatcher.held()
+        if room > 0:
+            self._full_since = None
+            self._resume()
+            records = take(self._consumer, room, timeout=0.05)
+        else:
+            records = self._wait_for_room()
+        for record in records:
+            self._take(record)
+
+    def _wait_for_room(self) -> list[Message]:
+        """Full: wait for a job to finish; pause the partitions if that takes a while.
+
+        Pausing drops librdkafka's read-ahead and resuming fetches it again, so a worker that
+        is full only for an instant (fast tasks) does not pause; one that stays full (slow
+        tasks) pauses after `_PAUSE_AFTER` and holds nothing beyond its own jobs.
+        """
+        now = time.monotonic()
+        if self._full_since is None:
+            self._full_since = now
+        if not self._paused and now - self._full_since >= _PAUSE_AFTER:
+            self._pause(self._consumer.assignment())
+        self._dispatcher.room.wait(_PAUSE_AFTER)
+        self._dispatcher.room.clear()
+        # While paused, a zero-timeout poll keeps serving rebalances and group membership.
+        return take(self._consumer, 1, timeout=0) if self._paused else []
+
+    def _take(self, record: Message) -> None:
+        error = record.error()
+        if error is not None:
+            if error.code() != KafkaError._PARTITION_EOF:
+                _log.warning("consumer error: %s", error.str())
+            return
+        topic, partition, offset = position(record)
+        receipt = self._tracker.track((topic, partition), offset)
+        job = self._intake.accept(record, receipt)
+        if job is not None:
+            receipt.outstanding = 1
+            self._dispatcher.admit(job)
+
+    def _acknowledgement(self, job: Job) -> Callable[[], None]:
+        return lambda: self._settle(job.receipt)
+
+    def _settle(self, receipt: Receipt) -> None:
+        receipt.outstanding -= 1
+        if receipt.outstanding <= 0:
+            self._tracker.complete(receipt)
+
+    def _drain_notices(self) -> None:
+        while True:
+            try:
+                notice = self._notices.get_nowait()
+            except queue.Empty:
+                return
+            notice()
+
+    def _drain_until(self, done: Callable[[], bool], deadline: float) -> None:
+        while not done() and time.monotonic() < deadline:
+            self._producer.poll(0.02)
+            self._drain_notices()
+            self._consumer.consume(1, timeout=0)
+
+    def _owed(self, partitions: list[TopicPartitionKey]) -> int:
+        return sum(self._tracker.owed(tp) for tp in partitions)
+
+    # -- flow control --------------------------------------------------------------------
+
+    def _pause(self, partitions: list[TopicPartition]) -> None:
+        if partitions:
+            self._consumer.pause(partitions)
+        self._paused = True
+
+    def _resume(self) -> None:
+        if self._paused:
+            self._consumer.resume(self._consumer.assignment())
+            self._paused = False
+
+    # -- commits -------------------------------------------------------------------------
+
+    def _maybe_commit(self) -> None:
+        now = time.monotonic()
+        if now - self._last_commit >= self.app.settings.commit_interval:
+            self._last_commit = now
+            self._commit(sync=False)
+
+    def _commit(self, sync: bool, partitions: list[TopicPartitionKey] | None = None) -> None:
+        positions = self._tracker.uncommitted(partitions)
+        if not positions:
+            return
+        offsets = [TopicPartition(t, p, offset) for (t, p), offset in positions.items()]
+        try:
+            if sync:
+                self._consumer.commit(offsets=offsets, asynchronous=False)
+            else:
+                self._consumer.commit(offsets=offsets, asynchronous=True)
+        except KafkaException as error:
+            _log.warning("commit of %s failed: %s", _describe_offsets(positions), error)
+            return
+        self._tracker.committed(positions)
+
+    def _on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        if error is not None:
+            _log.warning("asynchronous commit failed: %s", error.str())
+
+    # -- rebalances ----------------------------------------------------------------------
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for p in partitions:
+            self._tracker.assign((p.topic, p.partition))
+        _log.info("assigned %s", _describe(partitions))
+        if self._paused:
+            # New partitions must not start fetching while the worker is full.
+            consumer.incremental_assign(partitions)
+            consumer.pause(partitions)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        revoked = [(p.topic, p.partition) for p in partitions]
+        _log.info("revoking %s", _describe(partitions))
+        for job in self._dispatcher.drop(set(revoked)):
+            self._tracker.abandon(job.receipt)
+        deadline = time.monotonic() + self.app.settings.rebalance_grace
+        self._drain_until(lambda: self._owed(revoked) == 0, deadline)
+        self._commit(sync=True, partitions=revoked)
+        for tp in revoked:
+            self._tracker.forget(tp)
+
+    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        lost = [(p.topic, p.partition) for p in partitions]
+        _log.warning("lost %s (another worker may own them now)", _describe(partitions))
+        for job in self._dispatcher.drop(set(lost)):
+            self._tracker.abandon(job.receipt)
+        for tp in lost:
+            self._tracker.forget(tp)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _describe(self) -> WorkerInfo:
+        assignment = [f"{t}[{p}]" for t, p in self._tracker.partitions()]
+        return WorkerInfo(
+            hostname=self._host["hostname"],
+            pid=self._host["pid"],
+            queues=self.queues,
+            concurrency=self.concurrency,
+            active=self.stats.active,
+            processed=self.stats.processed,
+            succeeded=self.stats.succeeded,
+            failed=self.stats.failed,
+            started_at=self._host["started_at"],
+            version=self._host["version"],
+            partitions=assignment,
+        )
+
+
+def _describe(partitions: list[TopicPartition]) -> str:
+    return ", ".join(f"{p.topic}[{p.partition}]" for p in partitions) or "nothing"
+
+
+def _describe_offsets(positions: dict[TopicPartitionKey, int]) -> str:
+    return ", ".join(f"{t}[{p}]@{o}" for (t, p), o in positions.items())
+
+
+__all__ = ["Worker"]
