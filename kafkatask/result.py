@@ -74,6 +74,12 @@ class AsyncResult(Generic[R]):
         return message.error.traceback or None
 
     @property
+    def worker(self) -> str | None:
+        """The id of the worker that reported the latest state."""
+        message = self._slot.message if self._slot else None
+        return message.worker if message else None
+
+    @property
     def retries(self) -> int:
         message = self._slot.message if self._slot else None
         return message.retries if message else 0

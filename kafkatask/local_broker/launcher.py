@@ -26,6 +26,10 @@ from kafkatask.local_broker.properties import log4j2_properties, server_properti
 _MIN_JAVA = 17
 _STOP_TIMEOUT = 30.0
 
+# Brokers this process started: a background broker outlives its LocalBroker object, and a
+# Popen collected while its process runs would complain about it.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
 # librdkafka logs every refused connection; while probing for a broker that is expected to be
 # absent those lines are noise.
 _quiet = logging.getLogger("kafkatask.local_broker.probe")
@@ -64,6 +68,8 @@ class LocalBroker:
     version: str = DEFAULT_KAFKA_VERSION
     heap: str = "512m"
     start_timeout: float = 60.0
+    cache_dir: Path | None = None
+    """Where Kafka's jars are cached [home/cache]."""
 
     @property
     def bootstrap(self) -> str:
@@ -87,7 +93,7 @@ class LocalBroker:
 
     @property
     def artifacts(self) -> KafkaArtifacts:
-        return KafkaArtifacts(self.home / "cache", self.version)
+        return KafkaArtifacts(self.cache_dir or self.home / "cache", self.version)
 
     def answers(self, timeout: float = 1.0) -> bool:
         return broker_answers(self.bootstrap, timeout)
@@ -182,6 +188,7 @@ class LocalBroker:
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         self._pid_file.write_text(str(process.pid))
+        _children[process.pid] = process
         return process
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
@@ -197,7 +204,7 @@ class LocalBroker:
             time.sleep(0.2)
         raise BrokerStartError(
             f"the Kafka broker did not answer on {self.bootstrap} within "
-            f"{self.start_timeout:.0f}s; see {self.log_file}"
+            f"{self.start_timeout:g}s; see {self.log_file}"
         )
 
 
@@ -258,10 +265,12 @@ def _terminate(pid: int, grace: float) -> None:
 
 
 def _alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
+    child = _children.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return True
+        del _children[pid]
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

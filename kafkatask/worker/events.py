@@ -81,6 +81,10 @@ def preview(value: Any) -> str:
         text = repr(value)
     except Exception as error:  # a user's __repr__ can raise anything
         text = f"<unrepresentable {type(value).__name__}: {error}>"
+    return truncate(text)
+
+
+def truncate(text: str) -> str:
     return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"
 
 

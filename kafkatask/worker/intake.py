@@ -30,7 +30,7 @@ from kafkatask.protocol import (
 from kafkatask.remote_errors import describe
 from kafkatask.serialization import Codec
 from kafkatask.states import TaskState
-from kafkatask.worker.events import EventPublisher, preview
+from kafkatask.worker.events import EventPublisher, preview, truncate
 from kafkatask.worker.job import Job
 from kafkatask.worker.offsets import Receipt
 from kafkatask.worker.replies import ReplySender
@@ -94,7 +94,9 @@ class Intake:
             self._dead_letter(record, receipt, "undecodable-arguments", error, message)
             return None
         job = Job(receipt, message, task, args, kwargs, record.key())
-        self._events.task("task-received", message, receipt, args=preview(_call_repr(args, kwargs)))
+        self._events.task(
+            "task-received", message, receipt, args=truncate(_call_repr(args, kwargs))
+        )
         if message.track_started:
             self._replies.state(message, TaskState.RECEIVED)
         return job

@@ -37,3 +37,7 @@ class ExecutionPool:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._loop_thread.join(timeout=2.0)
+        if not self._loop.is_running():
+            for task in asyncio.all_tasks(self._loop):
+                task.cancel()
+            self._loop.close()

@@ -112,6 +112,10 @@ class Worker:
     def join(self, timeout: float | None = None) -> bool:
         return self._stopped.wait(timeout)
 
+    def partitions(self) -> list[tuple[str, int]]:
+        """The (topic, partition) pairs this worker owns now."""
+        return self._tracker.partitions()
+
     # -- setup and teardown --------------------------------------------------------------
 
     def _open(self) -> None:

@@ -1,0 +1,54 @@
+"""Small helpers shared by tests: waiting on a condition, worker processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kafkatask.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.02)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that give a worker process the same settings as `settings`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for field in (
+        "bootstrap_servers",
+        "namespace",
+        "task_partitions",
+        "result_partitions",
+        "stream_partitions",
+        "event_partitions",
+        "session_timeout_ms",
+        "shutdown_grace",
+        "rebalance_grace",
+    ):
+        env[f"KAFKATASK_{field.upper()}"] = str(getattr(settings, field))
+    return env
+
+
+def spawn_worker(
+    settings: Settings, app: str, *args: str, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`kafkatask worker -A app ...` as a child process with the test's settings."""
+    command = [sys.executable, "-m", "kafkatask", "worker", "-A", app, *args]
+    if log is None:
+        return subprocess.Popen(command, env=settings_env(settings), cwd=ROOT)
+    with log.open("ab") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            command, env=settings_env(settings), cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        )

@@ -1,0 +1,59 @@
+"""OffsetTracker commits only past contiguous finished offsets."""
+
+from __future__ import annotations
+
+from kafkatask.worker.offsets import OffsetTracker
+
+TP = ("t", 0)
+
+
+def test_position_waits_for_the_oldest_unfinished_offset():
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    receipts = [tracker.track(TP, offset) for offset in range(10, 15)]
+    assert tracker.position(TP) == 10
+    tracker.complete(receipts[2])
+    tracker.complete(receipts[1])
+    assert tracker.position(TP) == 10  # 10 still runs
+    tracker.complete(receipts[0])
+    assert tracker.position(TP) == 13
+    tracker.complete(receipts[4])
+    assert tracker.position(TP) == 13
+    tracker.complete(receipts[3])
+    assert tracker.position(TP) == 15  # everything done: one past the last
+
+
+def test_uncommitted_reports_only_moved_positions():
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    first = tracker.track(TP, 0)
+    assert tracker.uncommitted() == {TP: 0}
+    tracker.committed({TP: 0})
+    assert tracker.uncommitted() == {}
+    tracker.complete(first)
+    assert tracker.uncommitted() == {TP: 1}
+
+
+def test_abandoned_offset_blocks_the_position_and_is_not_owed():
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    kept, dropped, after = (tracker.track(TP, offset) for offset in range(3))
+    assert tracker.owed(TP) == 3
+    tracker.abandon(dropped)
+    tracker.complete(kept)
+    tracker.complete(after)
+    assert tracker.owed(TP) == 0
+    assert tracker.position(TP) == 1  # the next owner gets the dropped record again
+
+
+def test_completion_from_an_earlier_assignment_is_ignored():
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    stale = tracker.track(TP, 5)
+    tracker.forget(TP)
+    tracker.assign(TP)
+    fresh = tracker.track(TP, 5)
+    tracker.complete(stale)
+    assert tracker.position(TP) == 5
+    tracker.complete(fresh)
+    assert tracker.position(TP) == 6
