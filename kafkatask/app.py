@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 from langchain_core.load.serializable import Serializable
 from langchain_core.runnables import Runnable
+from pydantic import ValidationError
 
 from kafkatask.client import ClientConnection
 from kafkatask.exceptions import TaskRegistrationError
@@ -23,6 +24,13 @@ from kafkatask.result import AsyncResult
 from kafkatask.serialization import ValueCodec
 from kafkatask.serialization.langchain_types import DATA_CLASSES
 from kafkatask.settings import Settings
+from kafkatask.streaming import (
+    AsyncChunkStream,
+    ChunkStream,
+    StreamCursor,
+    areplayed_records,
+    replayed_records,
+)
 from kafkatask.targets import FunctionTarget, RunnableTarget, Target
 from kafkatask.task import Task
 from kafkatask.topology import Topology
@@ -97,6 +105,8 @@ class App:
         ordered: bool = False,
         track_started: bool = False,
         ignore_result: bool = False,
+        batch_size: int = 1,
+        batch_window_ms: float = 50.0,
         **options: Any,
     ) -> TaskDecorator: ...
 
@@ -118,20 +128,29 @@ class App:
         return task
 
     def _options(self, target: Target, options: dict[str, Any]) -> TaskOptions:
-        core = {"name", "queue", "ordered", "track_started", "ignore_result"}
-        unknown = sorted(set(options) - core)
+        known = set(TaskOptions.model_fields) - {"extra"}
+        unknown = sorted(set(options) - known)
         if unknown:
             raise TaskRegistrationError(
                 f"unknown task option(s) {', '.join(unknown)}; known options: "
-                f"{', '.join(sorted(core))}"
+                f"{', '.join(sorted(known))}"
             )
-        return TaskOptions(
-            name=options.get("name") or target.default_name,
-            queue=options.get("queue") or self.settings.default_queue,
-            ordered=options.get("ordered", False),
-            track_started=options.get("track_started", False),
-            ignore_result=options.get("ignore_result", False),
-        )
+        try:
+            task_options = TaskOptions(
+                **{
+                    **options,
+                    "name": options.get("name") or target.default_name,
+                    "queue": options.get("queue") or self.settings.default_queue,
+                }
+            )
+        except ValidationError as error:
+            raise TaskRegistrationError(f"invalid task options: {error}") from None
+        if task_options.ordered and task_options.batch_size > 1:
+            raise TaskRegistrationError(
+                f"task {task_options.name}: ordered=True runs one request per key at a time, "
+                "batch_size>1 runs several at once; choose one of them"
+            )
+        return task_options
 
     # -- sending -------------------------------------------------------------------------
 
@@ -151,14 +170,39 @@ class App:
     def reply_to(self) -> ReplyAddress:
         return self.connection.reply_to
 
-    def send(self, message: TaskMessage, key: str | None) -> AsyncResult[Any]:
+    def stream_to(self) -> ReplyAddress:
+        return self.connection.stream_to
+
+    def send(
+        self, message: TaskMessage, key: str | None, partition: int | None = None
+    ) -> AsyncResult[Any]:
         """Publish a prepared request and return its handle (used by Task.apply_async)."""
-        slot = self.connection.publish(message, key)
-        return AsyncResult(message.id, slot, self.values)
+        stream = None
+        if message.stream_to is not None:
+            # Registered before sending, so not even the first chunk can be missed.
+            slot = self.connection.router.stream_slot(message.id)
+            stream = (slot, message.stream_to)
+        result_slot = self.connection.publish(message, key, partition)
+        return AsyncResult(message.id, result_slot, self, stream)
 
     def AsyncResult(self, task_id: str) -> AsyncResult[Any]:  # noqa: N802 - Celery's name
         """A handle on a task this client sent, from its id alone."""
-        return AsyncResult(task_id, self.connection.router.slot(task_id), self.values)
+        return AsyncResult(task_id, self.connection.router.slot(task_id), self)
+
+    def stream(self, cursor: StreamCursor, timeout: float | None = None) -> ChunkStream:
+        """Replay (or resume) a task's stream from a cursor, reading Kafka directly.
+
+        `result.cursor` replays from the first chunk; `iterator.cursor` (after some chunks)
+        resumes right after the last chunk that iterator yielded, with no gap and no repeat.
+        Works from any process, also after the task finished.
+        """
+        records = replayed_records(self.settings, cursor, timeout)
+        return ChunkStream(records, cursor, self.values)
+
+    def astream(self, cursor: StreamCursor, timeout: float | None = None) -> AsyncChunkStream:
+        """`stream` for async code."""
+        records = areplayed_records(self.settings, cursor, timeout)
+        return AsyncChunkStream(records, cursor, self.values)
 
     def close(self) -> None:
         """Flush what is still being sent and close the connection (idempotent)."""

@@ -18,5 +18,9 @@ class TaskOptions(BaseModel):
     """Report RECEIVED and STARTED to the caller (one more reply message per state)."""
     ignore_result: bool = False
     """Send no result at all: fire and forget."""
+    batch_size: int = Field(default=1, ge=1)
+    """Micro-batching: run up to this many pending invoke requests with one `batch` call."""
+    batch_window_ms: float = Field(default=50.0, gt=0)
+    """How long the first request of a micro-batch waits for the others."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Options owned by middleware (retries, rate limits, ...), validated by them."""

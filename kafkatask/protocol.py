@@ -95,6 +95,8 @@ class TaskMessage(Envelope):
     mode: TaskMode = "invoke"
     config: dict[str, Any] | None = None
     reply_to: ReplyAddress | None = None
+    stream_to: ReplyAddress | None = None
+    """Where chunks go, for the "stream" and "events" modes: a partition of the streams topic."""
     queue: str = "default"
     key: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
@@ -104,6 +106,12 @@ class TaskMessage(Envelope):
     retries: int = Field(default=0, ge=0)
     track_started: bool = False
     origin: str | None = None
+
+    @model_validator(mode="after")
+    def _streams_need_an_address(self) -> Self:
+        if self.mode != "invoke" and self.stream_to is None:
+            raise ValueError(f"a {self.mode!r} request needs stream_to")
+        return self
 
 
 class ErrorInfo(BaseModel):
@@ -142,6 +150,27 @@ class ResultMessage(Envelope):
         if self.state in (TaskState.FAILURE, TaskState.REVOKED) and self.error is None:
             raise ValueError(f"a {self.state} result needs an error")
         return self
+
+
+ChunkKind = Literal["start", "chunk", "end", "error"]
+
+
+class StreamChunk(Envelope):
+    """One record of a task's stream: a start marker, a chunk, then an end or error marker.
+
+    Every execution of a task is an `attempt`; a task re-run after a crash streams again under a
+    new attempt, and readers follow the newest attempt without repeating a `seq` they have
+    already seen (see streaming.py).
+    """
+
+    id: str = Field(min_length=1)
+    task: str
+    attempt: str = Field(min_length=1)
+    seq: int = Field(ge=0)
+    """0, 1, 2, ... for chunks; the chunk count for the end and error markers; 0 for start."""
+    kind: ChunkKind
+    data: Any = None
+    error: ErrorInfo | None = None
 
 
 class WorkerInfo(BaseModel):

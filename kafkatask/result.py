@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kafkatask.client.slot import ResultSlot
+from kafkatask.client.stream_slot import StreamSlot
 from kafkatask.exceptions import TaskTimeoutError
+from kafkatask.protocol import ReplyAddress
 from kafkatask.remote_errors import rebuild
 from kafkatask.states import TaskState
+from kafkatask.streaming import (
+    AsyncChunkStream,
+    ChunkStream,
+    StreamCursor,
+    alive_records,
+    live_records,
+)
 
 if TYPE_CHECKING:
-    from kafkatask.serialization import ValueCodec
+    from kafkatask.app import App
 
 R = TypeVar("R")
 
@@ -26,10 +35,18 @@ class AsyncResult(Generic[R]):
     so it can be waited on again.
     """
 
-    def __init__(self, task_id: str, slot: ResultSlot | None, values: ValueCodec) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        slot: ResultSlot | None,
+        app: App,
+        stream: tuple[StreamSlot, ReplyAddress] | None = None,
+    ) -> None:
         self.id = task_id
         self._slot = slot
-        self._values = values
+        self._app = app
+        self._values = app.values
+        self._stream = stream
         self._value: Any = _UNSET
 
     def __repr__(self) -> str:
@@ -84,6 +101,12 @@ class AsyncResult(Generic[R]):
         message = self._slot.message if self._slot else None
         return message.retries if message else 0
 
+    def on_ready(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (on the client's reply thread) once the task is final."""
+        if self._slot is None:
+            raise ValueError(f"task {self.id} was sent without a result (ignore_result)")
+        self._slot.on_done(callback)
+
     def get(self, timeout: float | None = None, propagate: bool = True) -> R:
         """Wait for the result; re-raise the remote error unless `propagate=False`.
 
@@ -104,6 +127,39 @@ class AsyncResult(Generic[R]):
 
     def __await__(self) -> Generator[Any, None, R]:
         return self.aget().__await__()
+
+    # -- streams (tasks sent with stream=True) ---------------------------------------------
+
+    @property
+    def cursor(self) -> StreamCursor:
+        """Where this task's stream starts: `app.stream(cursor)` replays it from anywhere."""
+        if self._stream is None:
+            raise ValueError(
+                f"task {self.task_name or '?'}[{self.id}] was not sent with stream=True"
+            )
+        slot, address = self._stream
+        return StreamCursor(
+            task_id=self.id, topic=address.topic, partition=address.partition, offset=slot.floor
+        )
+
+    def stream(self, timeout: float | None = None) -> ChunkStream:
+        """The task's chunks as they arrive, from the first one; raises the task's error.
+
+        `timeout` bounds the wait for each next chunk. Any number of iterators may read the same
+        handle; each starts at the first chunk.
+        """
+        slot, _ = self._stream_parts()
+        return ChunkStream(live_records(slot, timeout), self.cursor, self._values)
+
+    def astream(self, timeout: float | None = None) -> AsyncChunkStream:
+        """`stream` for async code."""
+        slot, _ = self._stream_parts()
+        return AsyncChunkStream(alive_records(slot, timeout), self.cursor, self._values)
+
+    def _stream_parts(self) -> tuple[StreamSlot, ReplyAddress]:
+        self.cursor  # noqa: B018 - raises the explanatory error for a non-stream task
+        assert self._stream is not None
+        return self._stream
 
     def _timed_out(self, timeout: float | None, began: float) -> None:
         waited = time.monotonic() - began

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     """How long the first send waits for the broker to answer before raising."""
     delivery_timeout: float = Field(default=30.0, gt=0)
     """How long a produced message may wait for the broker's acknowledgement."""
+    runnable_timeout: float | None = Field(default=None, gt=0)
+    """How long Runnable calls (invoke, batch, stream) wait for a result or the next chunk."""
     result_cache_size: int = Field(default=10_000, ge=0)
     """Finished results kept so `app.AsyncResult(id)` finds a result that already arrived."""
 

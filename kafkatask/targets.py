@@ -1,19 +1,24 @@
 """Adapters that let a worker call a plain function and a LangChain Runnable the same way.
 
 A function task is called with the message's args and kwargs; a Runnable task is a guest behind
-this adapter: kafkatask calls its `invoke/ainvoke` with the input and the config passed
-explicitly, and never subclasses or changes it.
+this adapter: kafkatask calls its `invoke/ainvoke/stream/astream/batch/abatch` with the input
+and the config passed explicitly, and never subclasses or changes it.
 """
 
 from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.utils.pydantic import TypeBaseModel
+from pydantic import create_model
+
+Call = tuple[list[Any], dict[str, Any]]
+"""The positional and keyword arguments of one call."""
 
 
 class FunctionTarget:
@@ -21,7 +26,7 @@ class FunctionTarget:
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
-        self.is_async = inspect.iscoroutinefunction(fn)
+        self.is_async = inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
         self.signature = _signature(fn)
 
     @property
@@ -34,40 +39,95 @@ class FunctionTarget:
     async def acall(
         self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
     ) -> Any:
-        return await self.fn(*args, **kwargs)
+        result = self.fn(*args, **kwargs)
+        return await result if inspect.isawaitable(result) else result
 
-    def input_to_call(self, value: Any) -> tuple[list[Any], dict[str, Any]]:
+    def stream(
+        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+    ) -> Iterator[Any]:
+        """A generator function streams what it yields; any other function, its one result."""
+        result = self.fn(*args, **kwargs)
+        if inspect.isgenerator(result):
+            yield from result
+        else:
+            yield result
+
+    async def astream(
+        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+    ) -> AsyncIterator[Any]:
+        result = self.fn(*args, **kwargs)
+        if inspect.isasyncgen(result):
+            async for item in result:
+                yield item
+        elif inspect.isgenerator(result):
+            for item in result:
+                yield item
+        else:
+            yield await result if inspect.isawaitable(result) else result
+
+    def batch(self, inputs: list[Any], configs: list[RunnableConfig]) -> list[Any]:
+        """A micro-batch: a batching function takes the list of inputs, returns their results."""
+        return list(self.fn(inputs))
+
+    async def abatch(self, inputs: list[Any], configs: list[RunnableConfig]) -> list[Any]:
+        result = self.fn(inputs)
+        return list(await result if inspect.isawaitable(result) else result)
+
+    def as_runnable(self, args: list[Any], kwargs: dict[str, Any]) -> Runnable[Any, Any]:
+        """The call as a Runnable, for what only Runnables do (events)."""
+        if self.is_async:
+
+            async def bound_async(_: Any) -> Any:
+                return await self.acall(args, kwargs, None)
+
+            return RunnableLambda(bound_async, name=self.fn.__name__)
+        return RunnableLambda(lambda _: self.call(args, kwargs, None), name=self.fn.__name__)
+
+    def input_to_call(self, value: Any) -> Call:
         """How a Runnable-style single input maps onto the function's parameters.
 
         A function of one parameter gets the input as that argument; a function of several
         gets a dict input as keyword arguments (like a RunnableLambda over a dict).
         """
-        if self.signature is not None and isinstance(value, dict):
-            positional = [
-                p
-                for p in self.signature.parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            ]
-            if len(positional) != 1:
-                return [], dict(value)
+        if isinstance(value, dict) and self.signature is not None and len(self._positional()) != 1:
+            return [], dict(value)
         return [value], {}
 
     def parameter_name(self, index: int) -> str | None:
         """The name of the `index`-th positional parameter, for error messages."""
-        if self.signature is None:
-            return None
-        params = [
-            p
-            for p in self.signature.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
+        params = self._positional()
         return params[index].name if index < len(params) else None
+
+    def input_schema(self) -> TypeBaseModel:
+        params = self._positional()
+        if len(params) == 1:
+            return RunnableLambda(self.fn).get_input_schema()
+        fields: dict[str, Any] = {
+            p.name: (
+                Any if p.annotation is p.empty else p.annotation,
+                ... if p.default is p.empty else p.default,
+            )
+            for p in (self.signature.parameters.values() if self.signature else [])
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+        model: TypeBaseModel = create_model(f"{self.fn.__name__}Input", **fields)
+        return model
+
+    def output_schema(self) -> TypeBaseModel:
+        return RunnableLambda(self.fn).get_output_schema()
+
+    def _positional(self) -> list[inspect.Parameter]:
+        if self.signature is None:
+            return []
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return [p for p in self.signature.parameters.values() if p.kind in kinds]
 
 
 class RunnableTarget:
     """A LangChain Runnable registered as a task: one input, one output."""
 
     is_async = True
+    signature = None
 
     def __init__(self, runnable: Runnable[Any, Any]) -> None:
         self.runnable = runnable
@@ -77,24 +137,50 @@ class RunnableTarget:
         return self.runnable.get_name()
 
     def call(self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None) -> Any:
-        return self.runnable.invoke(_single_input(args, kwargs), config)
+        return self.runnable.invoke(single_input(args, kwargs), config)
 
     async def acall(
         self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
     ) -> Any:
-        return await self.runnable.ainvoke(_single_input(args, kwargs), config)
+        return await self.runnable.ainvoke(single_input(args, kwargs), config)
 
-    def input_to_call(self, value: Any) -> tuple[list[Any], dict[str, Any]]:
+    def stream(
+        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+    ) -> Iterator[Any]:
+        return self.runnable.stream(single_input(args, kwargs), config)
+
+    def astream(
+        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+    ) -> AsyncIterator[Any]:
+        return self.runnable.astream(single_input(args, kwargs), config)
+
+    def batch(self, inputs: list[Any], configs: list[RunnableConfig]) -> list[Any]:
+        return self.runnable.batch(inputs, configs, return_exceptions=True)
+
+    async def abatch(self, inputs: list[Any], configs: list[RunnableConfig]) -> list[Any]:
+        return await self.runnable.abatch(inputs, configs, return_exceptions=True)
+
+    def as_runnable(self, args: list[Any], kwargs: dict[str, Any]) -> Runnable[Any, Any]:
+        return self.runnable
+
+    def input_to_call(self, value: Any) -> Call:
         return [value], {}
 
     def parameter_name(self, index: int) -> str | None:
         return "input" if index == 0 else None
 
+    def input_schema(self) -> TypeBaseModel:
+        return self.runnable.get_input_schema()
+
+    def output_schema(self) -> TypeBaseModel:
+        return self.runnable.get_output_schema()
+
 
 Target = FunctionTarget | RunnableTarget
 
 
-def _single_input(args: list[Any], kwargs: dict[str, Any]) -> Any:
+def single_input(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """The one input of a Runnable call, from a message's args and kwargs."""
     if len(args) == 1 and not kwargs:
         return args[0]
     if not args and kwargs:

@@ -1,8 +1,8 @@
 """Task: the handle `@app.task` returns. Celery's calling API, and a LangChain Runnable.
 
 `add.delay(2, 3)` and `add.apply_async((2, 3), queue="high")` send a request through Kafka and
-return an AsyncResult; `add(2, 3)` still runs the function right here. As a Runnable the handle
-composes in LCEL chains: `invoke` is a remote call.
+return an AsyncResult; `add(2, 3)` still runs the function right here. As a Runnable (see
+remote_runnable.py) the handle composes in LCEL chains, and every call is a remote call.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.utils import ConfigurableFieldSpec
+from langchain_core.utils.pydantic import TypeBaseModel
+from pydantic import BaseModel, RootModel
 
 from kafkatask.options import TaskOptions
-from kafkatask.protocol import TaskMessage
+from kafkatask.protocol import TaskMessage, TaskMode
+from kafkatask.remote_runnable import RemoteRunnable
 from kafkatask.result import AsyncResult
+from kafkatask.runnable_config import config_to_wire
 from kafkatask.targets import FunctionTarget, RunnableTarget, Target
 
 if TYPE_CHECKING:
@@ -25,9 +30,10 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+_Handle = AsyncResult  # the method called AsyncResult below hides the class in its body
 
 
-class Task(Runnable[Any, R], Generic[P, R]):
+class Task(RemoteRunnable[R], Generic[P, R]):
     """A registered task. Generic over the function's parameters and its return type."""
 
     def __init__(self, app: App, target: Target, options: TaskOptions) -> None:
@@ -62,7 +68,7 @@ class Task(Runnable[Any, R], Generic[P, R]):
 
     # -- Celery's calling API ------------------------------------------------------------
 
-    def delay(self, *args: P.args, **kwargs: P.kwargs) -> AsyncResult[R]:
+    def delay(self, *args: P.args, **kwargs: P.kwargs) -> _Handle[R]:
         """Send the task with these arguments; shorthand for `apply_async(args, kwargs)`."""
         return self.apply_async(args, kwargs)
 
@@ -77,7 +83,8 @@ class Task(Runnable[Any, R], Generic[P, R]):
         expires: float | dt.datetime | None = None,
         headers: Mapping[str, str] | None = None,
         ignore_result: bool | None = None,
-    ) -> AsyncResult[R]:
+        stream: bool = False,
+    ) -> _Handle[R]:
         """Send the task with options; returns at once with a handle on its result.
 
         Args:
@@ -87,6 +94,8 @@ class Task(Runnable[Any, R], Generic[P, R]):
             expires: seconds from now, or a datetime, after which the task must not start.
             headers: string metadata carried with the task, visible to the worker.
             ignore_result: send no result back (fire and forget).
+            stream: have the worker stream the output; read it with `result.stream()`, and
+                `result.get()` returns the aggregated output.
 
         Raises:
             TypeError: the arguments do not fit the task's signature.
@@ -94,28 +103,66 @@ class Task(Runnable[Any, R], Generic[P, R]):
             MessageTooLargeError: the message is over max_message_bytes; nothing is sent.
             BrokerUnavailableError: Kafka did not answer within connect_timeout.
         """
-        args = list(args or ())
-        kwargs = dict(kwargs or {})
-        self._check_signature(args, kwargs)
+        call_args, call_kwargs = list(args or ()), dict(kwargs or {})
+        self._check_signature(call_args, call_kwargs)
         message = self._message(
-            args,
-            kwargs,
+            call_args,
+            call_kwargs,
             queue=queue,
             key=key,
             task_id=task_id,
             expires=expires,
             headers=headers,
             ignore_result=ignore_result,
+            mode="stream" if stream else "invoke",
         )
         return self.app.send(message, key)
 
-    def AsyncResult(self, task_id: str) -> AsyncResult[R]:  # noqa: N802 - Celery's name
+    def AsyncResult(self, task_id: str) -> _Handle[R]:  # noqa: N802 - Celery's name
         """A handle on a task this client sent, from its id alone."""
         return self.app.AsyncResult(task_id)
 
+    # -- hooks for RemoteRunnable --------------------------------------------------------
+
+    def _send_input(
+        self,
+        input: Any,
+        config: RunnableConfig | None,
+        *,
+        mode: str = "invoke",
+        partition: int | None = None,
+    ) -> _Handle[R]:
+        self._check_input(input)
+        args, kwargs = self.target.input_to_call(input)
+        self._check_signature(args, kwargs)
+        message = self._message(
+            args,
+            kwargs,
+            config=config,
+            mode=mode,  # type: ignore[arg-type]
+        )
+        return self.app.send(message, None, partition)
+
+    def _partitions(self) -> int:
+        return self.app.connection.ensure_queue(self.options.queue)[1]
+
+    def _remote_schema(self, which: str) -> TypeBaseModel:
+        return self.target.input_schema() if which == "input" else self.target.output_schema()
+
+    def _remote_config_specs(self) -> list[ConfigurableFieldSpec]:
+        if isinstance(self.target, RunnableTarget):
+            return self.target.runnable.config_specs
+        return []
+
+    @property
+    def _timeout(self) -> float | None:
+        return self.app.settings.runnable_timeout
+
+    # -- building requests ---------------------------------------------------------------
+
     def _check_signature(self, args: list[Any], kwargs: dict[str, Any]) -> None:
         # Like Celery's `typing`: a call that cannot bind fails here, before anything is sent.
-        signature = getattr(self.target, "signature", None)
+        signature = self.target.signature
         if signature is None:
             return
         try:
@@ -123,18 +170,34 @@ class Task(Runnable[Any, R], Generic[P, R]):
         except TypeError as error:
             raise TypeError(f"task {self.name}: {error}") from None
 
+    def _check_input(self, input: Any) -> None:
+        """Validate a Runnable's input against its input schema, on the caller's side.
+
+        Only schemas with named fields are checked (a prompt's variables, a typed dict): a
+        missing or mistyped field raises pydantic's ValidationError naming it, before anything
+        is sent. Other inputs are the Runnable's own business.
+        """
+        if not isinstance(self.target, RunnableTarget):
+            return
+        schema = self.target.input_schema()
+        named = isinstance(schema, type) and issubclass(schema, BaseModel)
+        if named and not issubclass(schema, RootModel) and set(schema.model_fields) - {"root"}:
+            # (Some schemas wrap a single value in a plain model with one "root" field.)
+            schema.model_validate(input)
+
     def _message(
         self,
         args: list[Any],
         kwargs: dict[str, Any],
         *,
-        queue: str | None,
-        key: str | None,
-        task_id: str | None,
-        expires: float | dt.datetime | None,
-        headers: Mapping[str, str] | None,
-        ignore_result: bool | None,
+        queue: str | None = None,
+        key: str | None = None,
+        task_id: str | None = None,
+        expires: float | dt.datetime | None = None,
+        headers: Mapping[str, str] | None = None,
+        ignore_result: bool | None = None,
         config: RunnableConfig | None = None,
+        mode: TaskMode = "invoke",
     ) -> TaskMessage:
         values = self.app.values
         wire_args = [values.encode(value, self._where(index)) for index, value in enumerate(args)]
@@ -148,12 +211,15 @@ class Task(Runnable[Any, R], Generic[P, R]):
             task=self.name,
             args=wire_args,
             kwargs=wire_kwargs,
+            mode=mode,
+            config=config_to_wire(config, values, self.name),
             queue=queue or self.options.queue,
             key=key,
             headers=dict(headers or {}),
             expires_at=_deadline(expires),
             track_started=self.options.track_started or self.app.settings.track_started,
             reply_to=None if skip_reply else self.app.reply_to(),
+            stream_to=self.app.stream_to() if mode != "invoke" else None,
             origin=self.app.client_id(),
         )
 
@@ -161,17 +227,6 @@ class Task(Runnable[Any, R], Generic[P, R]):
         name = self.target.parameter_name(index)
         label = f"argument {name!r} (position {index})" if name else f"argument {index}"
         return f"{label} of task {self.name}"
-
-    # -- Runnable ------------------------------------------------------------------------
-
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> R:
-        """Run the task remotely on `input` and wait for its result."""
-        args, call_kwargs = self.target.input_to_call(input)
-        return self.apply_async(args, call_kwargs).get()
-
-    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> R:
-        args, call_kwargs = self.target.input_to_call(input)
-        return await self.apply_async(args, call_kwargs).aget()
 
 
 def _deadline(expires: float | dt.datetime | None) -> float | None:

@@ -43,40 +43,50 @@ class ClientConnection:
             common_config(settings, self.client_id), timeout=settings.connect_timeout
         )
         # Raises BrokerUnavailableError within connect_timeout when Kafka is not there.
-        self.admin.ensure([self.topology.results()])
-        self._known_topics: set[str] = {self.topology.names.results}
+        names = self.topology.names
+        self.admin.ensure([self.topology.results(), self.topology.streams()])
+        self._partitions = self.admin.partitions([names.results, names.streams])
         self._topics_lock = threading.Lock()
-        partitions = self.admin.partitions([self.topology.names.results])
         self.producer = MessageProducer(
             producer_config(settings, self.client_id), serve_in_background=True
         )
         group = f"{settings.namespace}.client.{uuid.uuid4().hex}"
         self.router = ReplyRouter(
             consumer_config(settings, self.client_id, group),
-            topic=self.topology.names.results,
-            partitions=partitions[self.topology.names.results],
-            partition=settings.reply_partition,
+            results=(names.results, self._partitions[names.results]),
+            streams=(names.streams, self._partitions[names.streams]),
+            reply_partition=settings.reply_partition,
             cache_size=settings.result_cache_size,
             timeout=settings.connect_timeout,
         )
 
     @property
     def reply_to(self) -> ReplyAddress:
-        return ReplyAddress(topic=self.router.topic, partition=self.router.partition)
+        return self.router.results
 
-    def ensure_queue(self, queue: str) -> str:
-        """The topic of `queue`, created on first use when missing."""
+    @property
+    def stream_to(self) -> ReplyAddress:
+        return self.router.streams
+
+    def ensure_queue(self, queue: str) -> tuple[str, int]:
+        """The topic of `queue` and its partition count; the topic is created when missing."""
         topic = self.topology.names.tasks(queue)
-        if topic not in self._known_topics:
+        if topic not in self._partitions:
             with self._topics_lock:
-                if topic not in self._known_topics:
+                if topic not in self._partitions:
                     self.admin.ensure([self.topology.tasks(queue)])
-                    self._known_topics.add(topic)
-        return topic
+                    self._partitions.update(self.admin.partitions([topic]))
+        return topic, self._partitions[topic]
 
-    def publish(self, message: TaskMessage, key: str | None) -> ResultSlot | None:
-        """Encode, check and send one request; the slot (None without reply) gets its result."""
-        topic = self.ensure_queue(message.queue)
+    def publish(
+        self, message: TaskMessage, key: str | None, partition: int | None = None
+    ) -> ResultSlot | None:
+        """Encode, check and send one request; the slot (None without reply) gets its result.
+
+        `partition` pins the record to one partition of the queue (batches spread their items
+        that way); by default the key decides, or librdkafka's partitioner when there is none.
+        """
+        topic, _ = self.ensure_queue(message.queue)
         value = encode(message, self.codec)
         if len(value) > self.settings.max_message_bytes:
             raise MessageTooLargeError(
@@ -94,6 +104,7 @@ class ClientConnection:
             value,
             key=key.encode() if key is not None else None,
             headers=headers,
+            partition=partition,
             on_delivery=self._on_delivery(message, slot),
         )
         return slot

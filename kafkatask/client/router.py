@@ -1,9 +1,10 @@
 """ReplyRouter: one background consumer per client process that resolves every waiting handle.
 
-The client reads only its own reply partition of the results topic, from the end offset it saw
-when it started, so it never scans other clients' results. Records for ids it is not waiting for
-(another client sharing the partition, or a result that already arrived) are skipped by their
-`kt-id` header, without decoding the value.
+The client reads only its own partitions: one of the results topic (replies) and one of the
+streams topic (chunks of the tasks it streams), each from the end offset it saw when it started,
+so it never scans other clients' traffic. Records for ids it is not waiting for (another client
+sharing the partition, a result that already arrived) are skipped by their `kt-id` header,
+without decoding the value.
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ from typing import Any
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from kafkatask.client.slot import ResultSlot
+from kafkatask.client.stream_slot import StreamSlot
 from kafkatask.exceptions import DecodeError
-from kafkatask.kafka.consuming import take
-from kafkatask.protocol import Header, ResultMessage, decode, header_value
+from kafkatask.kafka.consuming import position, take
+from kafkatask.protocol import (
+    Header,
+    ReplyAddress,
+    ResultMessage,
+    StreamChunk,
+    decode,
+    header_value,
+)
 
 _log = logging.getLogger("kafkatask.client")
 
@@ -29,30 +38,31 @@ class ReplyRouter:
         self,
         config: dict[str, Any],
         *,
-        topic: str,
-        partitions: int,
-        partition: int | None,
+        results: tuple[str, int],
+        streams: tuple[str, int],
+        reply_partition: int | None,
         cache_size: int,
         timeout: float,
     ) -> None:
-        self.topic = topic
-        self.partition = random.randrange(partitions) if partition is None else partition
-        if self.partition >= partitions:
-            raise ValueError(
-                f"reply_partition {self.partition} does not exist: {topic} has {partitions}"
-            )
+        self.results = _pick(results, reply_partition)
+        self.streams = _pick(streams, None)
         self._consumer = Consumer(config)
         self._pending: dict[str, ResultSlot] = {}
         self._finished: OrderedDict[str, ResultSlot] = OrderedDict()
+        self._streams: dict[str, StreamSlot] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self.duplicates = 0
-        # Start from the end as it is now, resolved before the first request goes out: a reply
-        # produced between "subscribe" and "first fetch" must not be skipped.
-        tp = TopicPartition(topic, self.partition)
-        _, end = self._consumer.get_watermark_offsets(tp, timeout=timeout)
-        self._consumer.assign([TopicPartition(topic, self.partition, end)])
+        # Start from the ends as they are now, resolved before the first request goes out: a
+        # reply produced between "subscribe" and "first fetch" must not be skipped.
+        starts = []
+        for address in (self.results, self.streams):
+            tp = TopicPartition(address.topic, address.partition)
+            _, end = self._consumer.get_watermark_offsets(tp, timeout=timeout)
+            starts.append(TopicPartition(address.topic, address.partition, end))
+        self._stream_floor = starts[1].offset
+        self._consumer.assign(starts)
         self._thread = threading.Thread(target=self._run, name="kafkatask-replies", daemon=True)
         self._thread.start()
 
@@ -63,6 +73,23 @@ class ReplyRouter:
             if slot is None:
                 slot = self._pending[task_id] = ResultSlot(task_id, task)
             return slot
+
+    def stream_slot(self, task_id: str) -> StreamSlot:
+        """A slot for the chunks of `task_id`; register it before the request is sent."""
+        with self._lock:
+            slot = self._streams.get(task_id)
+            if slot is None:
+                slot = self._streams[task_id] = StreamSlot(task_id, self._stream_floor)
+            return slot
+
+    def retire(self, slot: ResultSlot) -> None:
+        """Move a finished slot from the pending table to the bounded cache of finished ones."""
+        with self._lock:
+            self._pending.pop(slot.id, None)
+            if self._cache_size:
+                self._finished[slot.id] = slot
+                while len(self._finished) > self._cache_size:
+                    self._finished.popitem(last=False)
 
     def close(self) -> None:
         self._closed.set()
@@ -77,11 +104,13 @@ class ReplyRouter:
                 return
             for record in records:
                 if record.error() is not None:
-                    _log.warning("reading replies from %s: %s", self.topic, record.error())
-                    continue
-                self._dispatch(record)
+                    _log.warning("reading replies: %s", record.error())
+                elif record.topic() == self.streams.topic:
+                    self._dispatch_chunk(record)
+                else:
+                    self._dispatch_result(record)
 
-    def _dispatch(self, record: Message) -> None:
+    def _dispatch_result(self, record: Message) -> None:
         headers = record.headers()
         task_id = header_value(headers, Header.ID)
         with self._lock:
@@ -99,11 +128,29 @@ class ReplyRouter:
         if slot.update(message) and message.state.ready:
             self.retire(slot)
 
-    def retire(self, slot: ResultSlot) -> None:
-        """Move a finished slot from the pending table to the bounded cache of finished ones."""
+    def _dispatch_chunk(self, record: Message) -> None:
+        _, _, offset = position(record)
+        headers = record.headers()
+        task_id = header_value(headers, Header.ID)
         with self._lock:
-            self._pending.pop(slot.id, None)
-            if self._cache_size:
-                self._finished[slot.id] = slot
-                while len(self._finished) > self._cache_size:
-                    self._finished.popitem(last=False)
+            self._stream_floor = offset + 1
+            slot = self._streams.get(task_id) if task_id else None
+        if slot is None:
+            return
+        try:
+            chunk = decode(StreamChunk, record.value(), headers)
+        except DecodeError as error:
+            _log.warning("dropping a malformed chunk of task %s: %s", task_id, error)
+            return
+        slot.append(offset, chunk)
+        if chunk.kind in ("end", "error"):
+            with self._lock:
+                self._streams.pop(chunk.id, None)
+
+
+def _pick(topic: tuple[str, int], wanted: int | None) -> ReplyAddress:
+    name, partitions = topic
+    partition = random.randrange(partitions) if wanted is None else wanted
+    if partition >= partitions:
+        raise ValueError(f"partition {partition} does not exist: {name} has {partitions}")
+    return ReplyAddress(topic=name, partition=partition)

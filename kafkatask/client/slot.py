@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 from kafkatask.protocol import ErrorInfo, ResultMessage
 from kafkatask.states import TaskState
@@ -12,7 +13,17 @@ from kafkatask.states import TaskState
 class ResultSlot:
     """The latest known state of one task; becomes final once, later messages are duplicates."""
 
-    __slots__ = ("_done", "_lock", "_waiters", "duplicates", "id", "message", "state", "task")
+    __slots__ = (
+        "_callbacks",
+        "_done",
+        "_lock",
+        "_waiters",
+        "duplicates",
+        "id",
+        "message",
+        "state",
+        "task",
+    )
 
     def __init__(self, task_id: str, task: str | None) -> None:
         self.id = task_id
@@ -23,6 +34,15 @@ class ResultSlot:
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._callbacks: list[Callable[[], None]] = []
+
+    def on_done(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the task is final (at once if it already is)."""
+        with self._lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback()
 
     @property
     def done(self) -> bool:
@@ -41,8 +61,11 @@ class ResultSlot:
             self.message = message
             self._done.set()
             waiters, self._waiters = self._waiters, []
+            callbacks, self._callbacks = self._callbacks, []
         for loop, future in waiters:
             loop.call_soon_threadsafe(_resolve, future)
+        for callback in callbacks:
+            callback()
         return True
 
     def fail(self, error: ErrorInfo) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core._api import LangChainBetaWarning
 from langchain_core.load import dumpd, load
 from langchain_core.load.serializable import Serializable
+from langchain_core.runnables.utils import AddableDict
 from pydantic import BaseModel
 
 from kafkatask.exceptions import DecodeError, EncodeError
@@ -61,6 +62,9 @@ class ValueCodec:
             return value
         if isinstance(value, list):
             return [self._encode(item, where, f"{path}[{i}]") for i, item in enumerate(value)]
+        if isinstance(value, AddableDict):
+            # LCEL's streaming dict: chunks of RunnableParallel/assign that add up with `+`.
+            return {TAG: "addable", "v": self._encode_dict(value, where, path)}
         if isinstance(value, dict):
             return self._encode_dict(value, where, path)
         if isinstance(value, tuple | set | frozenset):
@@ -127,6 +131,8 @@ class ValueCodec:
             return tuple(self.decode(item) for item in payload)
         if tag == "set" and isinstance(payload, list):
             return {self.decode(item) for item in payload}
+        if tag == "addable":
+            return AddableDict(self.decode(payload))
         if tag == "dict" and isinstance(payload, list):
             return {self.decode(key): self.decode(item) for key, item in payload}
         if tag == "pickle":

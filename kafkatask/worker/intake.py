@@ -28,6 +28,7 @@ from kafkatask.protocol import (
     headers_for,
 )
 from kafkatask.remote_errors import describe
+from kafkatask.runnable_config import config_from_wire
 from kafkatask.serialization import Codec
 from kafkatask.states import TaskState
 from kafkatask.worker.events import EventPublisher, preview, truncate
@@ -87,13 +88,15 @@ class Intake:
         if message.expires_at is not None and time.time() > message.expires_at:
             self._expire(receipt, message)
             return None
+        values = self._app.values
         try:
-            args = [self._app.values.decode(arg) for arg in message.args]
-            kwargs = {name: self._app.values.decode(v) for name, v in message.kwargs.items()}
-        except DecodeError as error:
+            args = [values.decode(arg) for arg in message.args]
+            kwargs = {name: values.decode(v) for name, v in message.kwargs.items()}
+            config = config_from_wire(message.config, values)
+        except (DecodeError, ValueError) as error:
             self._dead_letter(record, receipt, "undecodable-arguments", error, message)
             return None
-        job = Job(receipt, message, task, args, kwargs, record.key())
+        job = Job(receipt, message, task, args, kwargs, record.key(), config)
         self._events.task(
             "task-received", message, receipt, args=truncate(_call_repr(args, kwargs))
         )

@@ -1,4 +1,4 @@
-"""Job: one task request a worker accepted, with everything needed to run and answer it."""
+"""Job: one task request a worker accepted; BatchJob: several run with one `batch` call."""
 
 from __future__ import annotations
 
@@ -39,5 +39,37 @@ class Job:
             return None
         return (*self.receipt.tp, self.key)
 
+    @property
+    def runs_async(self) -> bool:
+        # Events come from `astream_events`, which only exists on the event loop.
+        return self.task.target.is_async or self.message.mode == "events"
+
+    @property
+    def batches(self) -> bool:
+        """Whether this job waits to run together with others (micro-batching)."""
+        return self.task.options.batch_size > 1 and self.message.mode == "invoke"
+
     def label(self) -> str:
         return f"{self.name}[{self.id}]"
+
+
+@dataclass(slots=True, eq=False)
+class BatchJob:
+    """Invoke requests of one micro-batching task, run with a single `batch` call."""
+
+    jobs: list[Job]
+
+    @property
+    def task(self) -> Task[Any, Any]:
+        return self.jobs[0].task
+
+    @property
+    def runs_async(self) -> bool:
+        return self.task.target.is_async
+
+    def label(self) -> str:
+        return f"{self.task.name}[batch of {len(self.jobs)}]"
+
+
+Unit = Job | BatchJob
+"""What occupies one execution slot."""

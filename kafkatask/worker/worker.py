@@ -148,8 +148,12 @@ class Worker:
             replies=replies,
             events=self._events,
             stats=self.stats,
+            producer=self._producer,
+            codec=codec,
+            max_bytes=settings.max_message_bytes,
             on_finished=self._dispatcher.finished,
             acknowledge=self._acknowledgement,
+            post=self._notices.put,
         )
         self._dispatcher.bind(runner)
         self._intake = Intake(
@@ -193,6 +197,7 @@ class Worker:
         self._producer.flush(5.0)
         # close() leaves the group at once, so the partitions move without a session timeout.
         self._consumer.close()
+        self._dispatcher.close()
         self._pool.shutdown()
         _log.info("worker %s stopped", self.id)
 
@@ -239,7 +244,8 @@ class Worker:
         receipt = self._tracker.track((topic, partition), offset)
         job = self._intake.accept(record, receipt)
         if job is not None:
-            receipt.outstanding = 1
+            # A streamed job owes its end (or error) marker as well as its final reply.
+            receipt.outstanding = 1 if job.message.mode == "invoke" else 2
             self._dispatcher.admit(job)
 
     def _acknowledgement(self, job: Job) -> Callable[[], None]:

@@ -1,0 +1,259 @@
+"""Reading a task's stream: live from the client's router, or replayed from Kafka.
+
+Every execution of a task streams under its own `attempt`. A task whose worker died mid-stream
+runs again elsewhere and streams again from seq 0 under a new attempt. Readers guarantee one
+stream, never two interleaved ones, with this rule, which every reader applies to the same log
+and so reaches the same result:
+
+- follow the newest attempt (the last one to appear in the partition); never go back to an
+  older one, even if it is still talking (a frozen worker that woke up);
+- yield a chunk only when its seq is past the last seq yielded, so a new attempt continues
+  where the previous one stopped instead of repeating it;
+- stop at the followed attempt's end marker; raise its error marker.
+
+A deterministic Runnable therefore gives exactly its one complete stream; a non-deterministic
+one (a sampling LLM) gives the dead attempt's prefix followed by the new attempt's rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any
+
+from confluent_kafka import Consumer, TopicPartition
+from pydantic import BaseModel, ConfigDict, Field
+
+from kafkatask.client.stream_slot import StreamSlot
+from kafkatask.exceptions import DecodeError, TaskTimeoutError
+from kafkatask.kafka.config import consumer_config
+from kafkatask.kafka.consuming import take
+from kafkatask.protocol import Header, StreamChunk, decode, header_value
+from kafkatask.remote_errors import rebuild
+from kafkatask.serialization import ValueCodec
+from kafkatask.settings import Settings
+
+
+class StreamCursor(BaseModel):
+    """A position in one task's stream: give it to `app.stream()` to replay or resume.
+
+    `offset` is the next record to read in the stream partition; `attempts` and `seq` say what
+    has been seen, so a resumed reader neither repeats nor skips a chunk.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    topic: str
+    partition: int
+    offset: int
+    attempts: tuple[str, ...] = ()
+    seq: int = Field(default=-1, ge=-1)
+
+    def from_start(self) -> StreamCursor:
+        """This stream from its first chunk (a second subscriber's cursor)."""
+        return self.model_copy(update={"attempts": (), "seq": -1})
+
+
+class StreamFollower:
+    """The reading rule (see the module docstring) applied record by record."""
+
+    def __init__(self, cursor: StreamCursor) -> None:
+        self.cursor = cursor
+
+    def accept(self, offset: int, chunk: StreamChunk) -> tuple[str, Any] | None:
+        """("chunk", data), ("end", None), ("error", ErrorInfo), or None to skip the record."""
+        cursor = self.cursor
+        attempts = cursor.attempts
+        if chunk.attempt not in attempts:
+            attempts = (*attempts, chunk.attempt)
+        elif chunk.attempt != attempts[-1]:
+            self.cursor = cursor.model_copy(update={"offset": offset + 1})
+            return None
+        outcome: tuple[str, Any] | None = None
+        seq = cursor.seq
+        if chunk.kind == "chunk" and chunk.seq > seq:
+            outcome, seq = ("chunk", chunk.data), chunk.seq
+        elif chunk.kind == "end":
+            outcome = ("end", None)
+        elif chunk.kind == "error":
+            outcome = ("error", chunk.error)
+        self.cursor = cursor.model_copy(
+            update={"offset": offset + 1, "attempts": attempts, "seq": seq}
+        )
+        return outcome
+
+
+class ChunkStream:
+    """Iterates a task's chunks; `cursor` is where to resume after the last one yielded."""
+
+    def __init__(
+        self, source: Iterator[tuple[int, StreamChunk]], cursor: StreamCursor, values: ValueCodec
+    ) -> None:
+        self._source = source
+        self._follower = StreamFollower(cursor)
+        self._values = values
+        self.cursor = cursor
+        self._finished = False
+
+    def __iter__(self) -> ChunkStream:
+        return self
+
+    def __next__(self) -> Any:
+        while not self._finished:
+            offset, chunk = next(self._source)
+            outcome = self._follower.accept(offset, chunk)
+            if outcome is None:
+                continue
+            kind, data = outcome
+            self.cursor = self._follower.cursor
+            if kind == "chunk":
+                return self._values.decode(data)
+            self._finish()
+            if kind == "error":
+                raise rebuild(data)
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop reading (closes a replay's consumer)."""
+        self._finish()
+
+    def _finish(self) -> None:
+        self._finished = True
+        close = getattr(self._source, "close", None)
+        if close is not None:
+            close()
+
+
+class AsyncChunkStream:
+    """The async twin of ChunkStream."""
+
+    def __init__(
+        self,
+        source: AsyncIterator[tuple[int, StreamChunk]],
+        cursor: StreamCursor,
+        values: ValueCodec,
+    ) -> None:
+        self._source = source
+        self._follower = StreamFollower(cursor)
+        self._values = values
+        self.cursor = cursor
+        self._finished = False
+
+    def __aiter__(self) -> AsyncChunkStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        while not self._finished:
+            offset, chunk = await anext(self._source)
+            outcome = self._follower.accept(offset, chunk)
+            if outcome is None:
+                continue
+            kind, data = outcome
+            self.cursor = self._follower.cursor
+            if kind == "chunk":
+                return self._values.decode(data)
+            await self.aclose()
+            if kind == "error":
+                raise rebuild(data)
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        """Stop reading (closes a replay's consumer)."""
+        self._finished = True
+        close = getattr(self._source, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def live_records(slot: StreamSlot, timeout: float | None) -> Iterator[tuple[int, StreamChunk]]:
+    """The slot's records as they arrive; TaskTimeoutError after `timeout` s of silence."""
+    index = 0
+    while True:
+        if not slot.wait(index, timeout):
+            raise _silent(slot.id, timeout)
+        while index < len(slot.records):
+            yield slot.records[index]
+            index += 1
+
+
+async def alive_records(
+    slot: StreamSlot, timeout: float | None
+) -> AsyncIterator[tuple[int, StreamChunk]]:
+    index = 0
+    while True:
+        if not await slot.wait_async(index, timeout):
+            raise _silent(slot.id, timeout)
+        while index < len(slot.records):
+            yield slot.records[index]
+            index += 1
+
+
+def replayed_records(
+    settings: Settings, cursor: StreamCursor, timeout: float | None
+) -> Generator[tuple[int, StreamChunk], None, None]:
+    """The task's records read back from Kafka from `cursor.offset`, with a consumer of its own."""
+    group = f"{settings.namespace}.replay.{uuid.uuid4().hex}"
+    consumer = Consumer(consumer_config(settings, f"replay-{cursor.task_id}", group))
+    consumer.assign([TopicPartition(cursor.topic, cursor.partition, cursor.offset)])
+    try:
+        while True:
+            records = take(consumer, 500, timeout=timeout if timeout is not None else 1.0)
+            if not records and timeout is not None:
+                raise _silent(cursor.task_id, timeout)
+            for record in records:
+                if record.error() is not None:
+                    continue
+                if header_value(record.headers(), Header.ID) != cursor.task_id:
+                    continue
+                try:
+                    chunk = decode(StreamChunk, record.value(), record.headers())
+                except DecodeError:
+                    continue
+                offset = record.offset()
+                assert offset is not None
+                yield offset, chunk
+    finally:
+        consumer.close()
+
+
+async def areplayed_records(
+    settings: Settings, cursor: StreamCursor, timeout: float | None
+) -> AsyncIterator[tuple[int, StreamChunk]]:
+    """`replayed_records` for async code: each read runs on a thread, off the event loop."""
+    records = replayed_records(settings, cursor, timeout)
+    done = object()
+    try:
+        while (item := await asyncio.to_thread(next, records, done)) is not done:
+            yield item  # type: ignore[misc]
+    finally:
+        await asyncio.to_thread(records.close)
+
+
+def _silent(task_id: str, timeout: float | None) -> TaskTimeoutError:
+    return TaskTimeoutError(
+        f"the stream of task {task_id} sent nothing for {timeout}s; iterate again from "
+        "its cursor (app.stream(cursor)) to resume"
+    )
+
+
+class Aggregate:
+    """The final output of a stream: chunks added with `+`, or the last one when they do not add.
+
+    This is how a Runnable's own invoke relates to its stream (message chunks and strings add
+    up; a parser's cumulative dicts do not, and the last one is the whole).
+    """
+
+    def __init__(self) -> None:
+        self.value: Any = None
+        self._started = False
+
+    def add(self, chunk: Any) -> None:
+        if not self._started:
+            self.value, self._started = chunk, True
+            return
+        try:
+            self.value = self.value + chunk
+        except TypeError:
+            self.value = chunk
