@@ -50,6 +50,9 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
     def _partitions(self) -> int:
         raise NotImplementedError
 
+    def _check_input(self, input: Any) -> None:
+        """Raise when `input` does not fit the remote Runnable's input schema."""
+
     def _remote_schema(self, which: str) -> TypeBaseModel:
         raise NotImplementedError
 
@@ -91,6 +94,10 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
     ) -> list[R]:
         if not inputs:
             return []
+        if not return_exceptions:
+            # One bad input fails the whole call: fail before sending any of them.
+            for value in inputs:
+                self._check_input(value)
         return self._batch_with_config(
             self._batch_remote, inputs, config, return_exceptions=return_exceptions, **kwargs
         )
@@ -105,6 +112,9 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
     ) -> list[R]:
         if not inputs:
             return []
+        if not return_exceptions:
+            for value in inputs:
+                self._check_input(value)
         return await self._abatch_with_config(
             self._abatch_remote, inputs, config, return_exceptions=return_exceptions, **kwargs
         )

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import create_model
 
@@ -124,13 +124,18 @@ class FunctionTarget:
 
 
 class RunnableTarget:
-    """A LangChain Runnable registered as a task: one input, one output."""
+    """A LangChain Runnable registered as a task: one input, one output.
 
-    is_async = True
+    Runs on the worker's event loop (LangChain moves sync-only steps to threads itself), unless
+    it contains a step that has no async form at all, such as a RunnableGenerator given only a
+    sync function: then it runs on the thread pool.
+    """
+
     signature = None
 
     def __init__(self, runnable: Runnable[Any, Any]) -> None:
         self.runnable = runnable
+        self.is_async = _supports_async(runnable)
 
     @property
     def default_name(self) -> str:
@@ -177,6 +182,16 @@ class RunnableTarget:
 
 
 Target = FunctionTarget | RunnableTarget
+
+
+def _supports_async(runnable: Runnable[Any, Any]) -> bool:
+    try:
+        steps = [node.data for node in runnable.get_graph().nodes.values()]
+    except Exception:  # a graph LangChain cannot draw says nothing against async
+        return True
+    return not any(
+        isinstance(step, RunnableGenerator) and not hasattr(step, "_atransform") for step in steps
+    )
 
 
 def single_input(args: list[Any], kwargs: dict[str, Any]) -> Any:

@@ -180,8 +180,9 @@ class Task(RemoteRunnable[R], Generic[P, R]):
         if not isinstance(self.target, RunnableTarget):
             return
         schema = self.target.input_schema()
-        named = isinstance(schema, type) and issubclass(schema, BaseModel)
-        if named and not issubclass(schema, RootModel) and set(schema.model_fields) - {"root"}:
+        if not issubclass(schema, BaseModel) or issubclass(schema, RootModel):
+            return
+        if set(schema.model_fields) - {"root"}:
             # (Some schemas wrap a single value in a plain model with one "root" field.)
             schema.model_validate(input)
 

@@ -62,20 +62,14 @@ class ValueCodec:
             return value
         if isinstance(value, list):
             return [self._encode(item, where, f"{path}[{i}]") for i, item in enumerate(value)]
-        if isinstance(value, AddableDict):
-            # LCEL's streaming dict: chunks of RunnableParallel/assign that add up with `+`.
-            return {TAG: "addable", "v": self._encode_dict(value, where, path)}
         if isinstance(value, dict):
             return self._encode_dict(value, where, path)
-        if isinstance(value, tuple | set | frozenset):
-            tag = "tuple" if isinstance(value, tuple) else "set"
-            items = [self._encode(item, where, f"{path}[{i}]") for i, item in enumerate(value)]
-            return {TAG: tag, "v": items}
-        if isinstance(value, enum.Enum):
-            return self._encode(value.value, where, path)
         return self._encode_other(value, where, path)
 
     def _encode_dict(self, value: dict[Any, Any], where: str, path: str) -> Any:
+        if isinstance(value, AddableDict):
+            # LCEL's streaming dict: chunks of RunnableParallel/assign that add up with `+`.
+            return {TAG: "addable", "v": self._encode_dict(dict(value), where, path)}
         if TAG not in value and all(isinstance(key, str) for key in value):
             return {
                 key: self._encode(item, where, f"{path}[{key!r}]") for key, item in value.items()
@@ -90,6 +84,12 @@ class ValueCodec:
         return {TAG: "dict", "v": pairs}
 
     def _encode_other(self, value: Any, where: str, path: str) -> Any:
+        if isinstance(value, tuple | set | frozenset):
+            tag = "tuple" if isinstance(value, tuple) else "set"
+            items = [self._encode(item, where, f"{path}[{i}]") for i, item in enumerate(value)]
+            return {TAG: tag, "v": items}
+        if isinstance(value, enum.Enum):
+            return self._encode(value.value, where, path)
         if isinstance(value, Serializable) and value.is_lc_serializable():
             tree = dumpd(value)
             if not _has_unserializable(tree):
