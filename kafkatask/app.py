@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 from langchain_core.load.serializable import Serializable
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from kafkatask.client import ClientConnection
 from kafkatask.exceptions import TaskRegistrationError
+from kafkatask.middleware import DEFAULT_MIDDLEWARE, Middleware
 from kafkatask.options import TaskOptions
 from kafkatask.protocol import ReplyAddress, TaskMessage
 from kafkatask.registry import TaskRegistry
@@ -55,6 +56,8 @@ class App:
         name: the application's name, used in client ids and logs.
         settings: a complete Settings; keyword overrides are applied on top of it.
         allowed_objects: LangChain classes that messages may construct, beyond langchain-core's.
+        middleware: the worker middleware classes (retries, time limits, rate limits, the
+            circuit breaker by default); their task options become valid `@app.task` options.
         **overrides: any Settings field, e.g. `bootstrap_servers="localhost:9092"`; fields not
             given come from `KAFKATASK_*` environment variables, then the defaults.
     """
@@ -65,9 +68,12 @@ class App:
         *,
         settings: Settings | None = None,
         allowed_objects: Iterable[type[Serializable]] = (),
+        middleware: Sequence[type[Middleware]] = DEFAULT_MIDDLEWARE,
         **overrides: Any,
     ) -> None:
         self.name = name
+        self.middleware = tuple(middleware)
+        """Middleware classes; each worker makes its own instances."""
         if settings is None:
             self.settings = Settings(**overrides)
         else:
@@ -121,26 +127,31 @@ class App:
         return self._register(target, options)
 
     def _register(self, target: Any, options: dict[str, Any]) -> Task[Any, Any]:
-        adapter = _adapt(target)
+        adapter = _adapt(target, bind=bool(options.get("bind")))
         task_options = self._options(adapter, options)
         task: Task[Any, Any] = Task(self, adapter, task_options)
         self.registry.register(task)
         return task
 
     def _options(self, target: Target, options: dict[str, Any]) -> TaskOptions:
-        known = set(TaskOptions.model_fields) - {"extra"}
-        unknown = sorted(set(options) - known)
+        core = set(TaskOptions.model_fields) - {"extra"}
+        owners = {name: m for m in self.middleware for name in m.options}
+        unknown = sorted(set(options) - core - set(owners))
         if unknown:
             raise TaskRegistrationError(
-                f"unknown task option(s) {', '.join(unknown)}; known options: "
-                f"{', '.join(sorted(known))}"
+                f"unknown task option(s) {', '.join(unknown)}; {_option_help(core, owners)}"
             )
+        name = options.get("name") or target.default_name
+        extra = {key: value for key, value in options.items() if key in owners}
+        for middleware in {owners[key] for key in extra}:
+            middleware.validate(name, extra)
         try:
             task_options = TaskOptions(
                 **{
-                    **options,
-                    "name": options.get("name") or target.default_name,
+                    **{key: value for key, value in options.items() if key in core},
+                    "name": name,
                     "queue": options.get("queue") or self.settings.default_queue,
+                    "extra": extra,
                 }
             )
         except ValidationError as error:
@@ -223,11 +234,24 @@ class App:
         self.close()
 
 
-def _adapt(target: Any) -> Target:
+def _option_help(core: set[str], owners: Mapping[str, type[Middleware]]) -> str:
+    by_owner: dict[str, list[str]] = {}
+    for option, owner in owners.items():
+        by_owner.setdefault(owner.__name__, []).append(option)
+    parts = [f"{owner} accepts {', '.join(sorted(names))}" for owner, names in by_owner.items()]
+    return f"core options: {', '.join(sorted(core))}; " + "; ".join(parts)
+
+
+def _adapt(target: Any, *, bind: bool) -> Target:
     if isinstance(target, Runnable):
+        if bind:
+            raise TaskRegistrationError(
+                "bind=True passes the task to a function as its first argument; a Runnable "
+                "has no such parameter"
+            )
         return RunnableTarget(target)
     if callable(target):
-        return FunctionTarget(target)
+        return FunctionTarget(target, bind=bind)
     raise TaskRegistrationError(
         f"cannot register {target!r} as a task: expected a function or a LangChain Runnable"
     )

@@ -80,3 +80,40 @@ class RemoteTaskError(KafkaTaskError):
 
 class TaskRevokedError(KafkaTaskError):
     """The task was revoked or expired before it could finish."""
+
+
+class SoftTimeLimitExceeded(KafkaTaskError):  # noqa: N818 - Celery's name for it
+    """Raised inside a task that ran past its `soft_time_limit`; the task may catch it."""
+
+    def __init__(self, message: str = "the task ran past its soft time limit") -> None:
+        super().__init__(message)
+
+
+class TimeLimitExceeded(KafkaTaskError):  # noqa: N818 - Celery's name for it
+    """The task ran past its `time_limit` and was ended; its caller gets this error."""
+
+    def __init__(self, message: str = "the task ran past its time limit and was ended") -> None:
+        super().__init__(message)
+
+
+class Retry(KafkaTaskError):  # noqa: N818 - Celery's name for it
+    """Raised by `self.retry()` in a bound task: run the task again later."""
+
+    def __init__(
+        self,
+        exc: BaseException | None = None,
+        countdown: float | None = None,
+        max_retries: int | None = None,
+    ) -> None:
+        super().__init__(f"retry requested: {exc!r}" if exc else "retry requested")
+        self.exc = exc
+        self.countdown = countdown
+        self.max_retries = max_retries
+
+
+class MaxRetriesExceededError(KafkaTaskError):
+    """The task asked to be retried after its last retry."""
+
+
+class CircuitOpenError(KafkaTaskError):
+    """The task's circuit breaker is open: it failed too often, so it is not run for now."""

@@ -22,5 +22,7 @@ class TaskOptions(BaseModel):
     """Micro-batching: run up to this many pending invoke requests with one `batch` call."""
     batch_window_ms: float = Field(default=50.0, gt=0)
     """How long the first request of a micro-batch waits for the others."""
+    bind: bool = False
+    """Pass the run's BoundTask (`self.request`, `self.retry()`) as the first argument."""
     extra: dict[str, Any] = Field(default_factory=dict)
     """Options owned by middleware (retries, rate limits, ...), validated by them."""

@@ -50,6 +50,8 @@ class MessageKind(StrEnum):
     CHUNK = "chunk"
     EVENT = "event"
     DEAD_LETTER = "dead-letter"
+    CONTROL = "control"
+    DLQ_ACTION = "dlq-action"
 
 
 class Envelope(BaseModel):
@@ -57,7 +59,7 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    v: int = PROTOCOL_VERSION
+    v: int = Field(default=PROTOCOL_VERSION, ge=1)
 
     @model_validator(mode="after")
     def _known_version(self) -> Self:
@@ -106,6 +108,8 @@ class TaskMessage(Envelope):
     retries: int = Field(default=0, ge=0)
     track_started: bool = False
     origin: str | None = None
+    history: list[Attempt] = Field(default_factory=list)
+    """The earlier attempts of this task (one per retry), oldest first."""
 
     @model_validator(mode="after")
     def _streams_need_an_address(self) -> Self:
@@ -130,6 +134,18 @@ class ErrorInfo(BaseModel):
         return cls(
             type=kind.__qualname__, module=kind.__module__, message=str(error), traceback=traceback
         )
+
+
+class Attempt(BaseModel):
+    """One failed run of a task, kept with the task as it is retried."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    retries: int = Field(ge=0)
+    """The task's retry count when this run happened (0 for the first run)."""
+    worker: str
+    error: ErrorInfo
+    at: float
 
 
 class ResultMessage(Envelope):
@@ -234,10 +250,13 @@ class DeadLetter(Envelope):
     """The original record value, base64."""
     original_key: str | None = None
     """The original record key, base64."""
-    original_headers: list[tuple[str, str]] = Field(default_factory=list)
-    """The original record headers as (name, base64 value) pairs."""
+    original_headers: list[tuple[str, str | None]] = Field(default_factory=list)
+    """The original record headers as (name, base64 value) pairs; None for a header without
+    a value."""
     worker: str
     dead_at: float = Field(default_factory=time.time)
+    attempts: list[Attempt] = Field(default_factory=list)
+    """Every run of the task that failed, the last one included, oldest first."""
 
     @classmethod
     def of_record(
@@ -251,7 +270,9 @@ class DeadLetter(Envelope):
         return cls(
             original_value=_b64(value or b""),
             original_key=None if key is None else _b64(key),
-            original_headers=[(name, _b64(_as_bytes(data))) for name, data in pairs],
+            original_headers=[
+                (name, None if data is None else _b64(_as_bytes(data))) for name, data in pairs
+            ],
             **fields,
         )
 
@@ -273,7 +294,7 @@ def headers_for(
     kind: MessageKind, codec: Codec, task: str | None = None, task_id: str | None = None
 ) -> Headers:
     headers: Headers = [
-        (Header.PROTOCOL, b"1"),
+        (Header.PROTOCOL, str(PROTOCOL_VERSION).encode()),
         (Header.CONTENT_TYPE, codec.content_type.encode()),
         (Header.KIND, kind.encode()),
     ]
@@ -316,3 +337,6 @@ def _summary(error: ValidationError) -> str:
         where = ".".join(str(part) for part in issue["loc"]) or "message"
         parts.append(f"{where}: {issue['msg']}")
     return "; ".join(parts)
+
+
+TaskMessage.model_rebuild()

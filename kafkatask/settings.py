@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     commit_interval: float = Field(default=0.2, gt=0)
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     max_poll_interval_ms: int = Field(default=300_000, ge=1000)
+    revoke_window: float = Field(default=3600.0, gt=0)
+    """How long a revoke is remembered (workers started later still honour it)."""
+    idempotency_window: float = Field(default=600.0, ge=0)
+    """A task id sent again within this many seconds runs once (0 turns this off)."""
     events: bool = True
     """Workers publish task state events and heartbeats (the dashboard reads them)."""
 

@@ -22,40 +22,63 @@ Call = tuple[list[Any], dict[str, Any]]
 
 
 class FunctionTarget:
-    """A plain (sync or async) function registered as a task."""
+    """A plain (sync or async) function registered as a task.
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    A bound function (`bind=True`) gets the run's BoundTask as its first argument; its
+    signature, as callers see it, starts after that parameter.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *, bind: bool = False) -> None:
         self.fn = fn
+        self.bind = bind
         self.is_async = inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
-        self.signature = _signature(fn)
+        self.signature = _signature(fn, skip_first=bind)
 
     @property
     def default_name(self) -> str:
         return f"{_module_name(self.fn)}.{self.fn.__qualname__}"
 
-    def call(self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None) -> Any:
-        return self.fn(*args, **kwargs)
+    def call(
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
+    ) -> Any:
+        return self.fn(*self._bound(args, context), **kwargs)
 
     async def acall(
-        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
     ) -> Any:
-        result = self.fn(*args, **kwargs)
+        result = self.fn(*self._bound(args, context), **kwargs)
         return await result if inspect.isawaitable(result) else result
 
     def stream(
-        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
     ) -> Iterator[Any]:
         """A generator function streams what it yields; any other function, its one result."""
-        result = self.fn(*args, **kwargs)
+        result = self.fn(*self._bound(args, context), **kwargs)
         if inspect.isgenerator(result):
             yield from result
         else:
             yield result
 
     async def astream(
-        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
     ) -> AsyncIterator[Any]:
-        result = self.fn(*args, **kwargs)
+        result = self.fn(*self._bound(args, context), **kwargs)
         if inspect.isasyncgen(result):
             async for item in result:
                 yield item
@@ -64,6 +87,9 @@ class FunctionTarget:
                 yield item
         else:
             yield await result if inspect.isawaitable(result) else result
+
+    def _bound(self, args: list[Any], context: Any) -> list[Any]:
+        return [context, *args] if self.bind else args
 
     def batch(self, inputs: list[Any], configs: list[RunnableConfig]) -> list[Any]:
         """A micro-batch: a batching function takes the list of inputs, returns their results."""
@@ -141,21 +167,39 @@ class RunnableTarget:
     def default_name(self) -> str:
         return self.runnable.get_name()
 
-    def call(self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None) -> Any:
+    def call(
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
+    ) -> Any:
         return self.runnable.invoke(single_input(args, kwargs), config)
 
     async def acall(
-        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
     ) -> Any:
         return await self.runnable.ainvoke(single_input(args, kwargs), config)
 
     def stream(
-        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
     ) -> Iterator[Any]:
         return self.runnable.stream(single_input(args, kwargs), config)
 
     def astream(
-        self, args: list[Any], kwargs: dict[str, Any], config: RunnableConfig | None
+        self,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        config: RunnableConfig | None,
+        context: Any = None,
     ) -> AsyncIterator[Any]:
         return self.runnable.astream(single_input(args, kwargs), config)
 
@@ -206,11 +250,15 @@ def single_input(args: list[Any], kwargs: dict[str, Any]) -> Any:
     )
 
 
-def _signature(fn: Callable[..., Any]) -> inspect.Signature | None:
+def _signature(fn: Callable[..., Any], skip_first: bool = False) -> inspect.Signature | None:
     try:
-        return inspect.signature(fn)
+        signature = inspect.signature(fn)
     except (TypeError, ValueError):
         return None
+    if skip_first:
+        params = list(signature.parameters.values())[1:]
+        signature = signature.replace(parameters=params)
+    return signature
 
 
 def _module_name(fn: Callable[..., Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kafkatask.delays import BUCKETS
 from kafkatask.kafka import TopicNames, TopicSpec
 from kafkatask.settings import Settings
 
@@ -48,6 +49,19 @@ class Topology:
     def dlq(self) -> TopicSpec:
         return self._spec(self.names.dlq, 1, **{"retention.ms": str(30 * _DAY_MS)})
 
+    def delays(self) -> list[TopicSpec]:
+        return [
+            self._spec(
+                self.names.retry(bucket.label),
+                self.settings.task_partitions,
+                **{"retention.ms": str(7 * _DAY_MS)},
+            )
+            for bucket in BUCKETS
+        ]
+
+    def control(self) -> TopicSpec:
+        return self._spec(self.names.control, 1, **{"retention.ms": str(_DAY_MS)})
+
     def all(self, queues: Iterable[str]) -> list[TopicSpec]:
         return [
             *(self.tasks(queue) for queue in queues),
@@ -55,4 +69,6 @@ class Topology:
             self.streams(),
             self.events(),
             self.dlq(),
+            self.control(),
+            *self.delays(),
         ]

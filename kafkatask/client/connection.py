@@ -12,6 +12,7 @@ from confluent_kafka import KafkaError, Message
 
 from kafkatask.client.router import ReplyRouter
 from kafkatask.client.slot import ResultSlot
+from kafkatask.delays import delayed_topic
 from kafkatask.exceptions import MessageTooLargeError, PublishError
 from kafkatask.kafka import DeliveryCallback, MessageProducer, TopicAdmin
 from kafkatask.kafka.config import common_config, consumer_config, producer_config
@@ -25,6 +26,7 @@ from kafkatask.protocol import (
     headers_for,
 )
 from kafkatask.serialization import codec_named
+from kafkatask.serialization.signing import signer_of
 from kafkatask.settings import Settings
 from kafkatask.topology import Topology
 
@@ -50,6 +52,7 @@ class ClientConnection:
         self.producer = MessageProducer(
             producer_config(settings, self.client_id), serve_in_background=True
         )
+        self.signer = signer_of(settings)
         group = f"{settings.namespace}.client.{uuid.uuid4().hex}"
         self.router = ReplyRouter(
             consumer_config(settings, self.client_id, group),
@@ -58,6 +61,7 @@ class ClientConnection:
             reply_partition=settings.reply_partition,
             cache_size=settings.result_cache_size,
             timeout=settings.connect_timeout,
+            signer=self.signer,
         )
 
     @property
@@ -83,10 +87,15 @@ class ClientConnection:
     ) -> ResultSlot | None:
         """Encode, check and send one request; the slot (None without reply) gets its result.
 
-        `partition` pins the record to one partition of the queue (batches spread their items
-        that way); by default the key decides, or librdkafka's partitioner when there is none.
+        The record key is the caller's `key`, or else the task id: every copy of one task id
+        (a client re-sending after a timeout) lands on one partition, where the worker runs it
+        once. `partition` pins the record instead (batches spread their items that way). A
+        request with an `eta` in the future goes to the delay topic that fits.
         """
         topic, _ = self.ensure_queue(message.queue)
+        if message.eta is not None:
+            topic = delayed_topic(self.topology.names, message)
+            partition = None if topic != self.topology.names.tasks(message.queue) else partition
         value = encode(message, self.codec)
         if len(value) > self.settings.max_message_bytes:
             raise MessageTooLargeError(
@@ -99,21 +108,39 @@ class ClientConnection:
         if message.reply_to is not None:
             slot = self.router.slot(message.id, message.task)
         headers: Headers = headers_for(MessageKind.TASK, self.codec, message.task, message.id)
+        if self.signer is not None:
+            headers = self.signer.sign(headers, value)
         self.producer.send(
             topic,
             value,
-            key=key.encode() if key is not None else None,
+            key=(key if key is not None else message.id).encode(),
             headers=headers,
             partition=partition,
             on_delivery=self._on_delivery(message, slot),
         )
         return slot
 
+    def send_control(self, value: bytes, headers: Headers) -> None:
+        """Send a command to every worker and wait until the broker has it."""
+        topic = self.topology.names.control
+        if topic not in self._partitions:
+            with self._topics_lock:
+                self.admin.ensure([self.topology.control()])
+                self._partitions[topic] = 1
+        if self.signer is not None:
+            headers = self.signer.sign(headers, value)
+        self.producer.send(topic, value, headers=headers)
+        if self.producer.flush(self.settings.delivery_timeout):
+            raise PublishError(
+                f"Kafka at {self.settings.bootstrap_servers} did not acknowledge a control "
+                f"command within {self.settings.delivery_timeout:.0f}s (delivery_timeout)"
+            )
+
     def _on_delivery(self, message: TaskMessage, slot: ResultSlot | None) -> DeliveryCallback:
         bootstrap = self.settings.bootstrap_servers
         timeout = self.settings.delivery_timeout
 
-        def delivered(error: KafkaError | None, record: Message) -> None:
+        def delivered(error: KafkaError | None, record: Message | None) -> None:
             if error is None:
                 return
             failure = PublishError(

@@ -21,6 +21,7 @@ from kafkatask.client.slot import ResultSlot
 from kafkatask.client.stream_slot import StreamSlot
 from kafkatask.exceptions import DecodeError
 from kafkatask.kafka.consuming import position, take
+from kafkatask.kafka.retrying import patiently
 from kafkatask.protocol import (
     Header,
     ReplyAddress,
@@ -29,6 +30,7 @@ from kafkatask.protocol import (
     decode,
     header_value,
 )
+from kafkatask.serialization.signing import Signer
 
 _log = logging.getLogger("kafkatask.client")
 
@@ -43,7 +45,9 @@ class ReplyRouter:
         reply_partition: int | None,
         cache_size: int,
         timeout: float,
+        signer: Signer | None = None,
     ) -> None:
+        self._signer = signer
         self.results = _pick(results, reply_partition)
         self.streams = _pick(streams, None)
         self._consumer = Consumer(config)
@@ -56,15 +60,18 @@ class ReplyRouter:
         self.duplicates = 0
         # Start from the ends as they are now, resolved before the first request goes out: a
         # reply produced between "subscribe" and "first fetch" must not be skipped.
-        starts = []
-        for address in (self.results, self.streams):
-            tp = TopicPartition(address.topic, address.partition)
-            _, end = self._consumer.get_watermark_offsets(tp, timeout=timeout)
-            starts.append(TopicPartition(address.topic, address.partition, end))
+        starts = [self._end_of(address, timeout) for address in (self.results, self.streams)]
         self._stream_floor = starts[1].offset
         self._consumer.assign(starts)
         self._thread = threading.Thread(target=self._run, name="kafkatask-replies", daemon=True)
         self._thread.start()
+
+    def _end_of(self, address: ReplyAddress, timeout: float) -> TopicPartition:
+        tp = TopicPartition(address.topic, address.partition)
+        _, end = patiently(
+            lambda: self._consumer.get_watermark_offsets(tp, timeout=timeout), timeout
+        )
+        return TopicPartition(address.topic, address.partition, end)
 
     def slot(self, task_id: str, task: str | None = None) -> ResultSlot:
         """The slot for `task_id`, created (as PENDING) when this client has none yet."""
@@ -118,7 +125,7 @@ class ReplyRouter:
             if slot is None and task_id in self._finished:
                 self.duplicates += 1
                 return
-        if slot is None:
+        if slot is None or not self._verified(record, "result"):
             return
         try:
             message = decode(ResultMessage, record.value(), headers)
@@ -128,6 +135,9 @@ class ReplyRouter:
         if slot.update(message) and message.state.ready:
             self.retire(slot)
 
+    def _verified(self, record: Message, what: str) -> bool:
+        return _verified_by(self._signer, record, what)
+
     def _dispatch_chunk(self, record: Message) -> None:
         _, _, offset = position(record)
         headers = record.headers()
@@ -135,7 +145,7 @@ class ReplyRouter:
         with self._lock:
             self._stream_floor = offset + 1
             slot = self._streams.get(task_id) if task_id else None
-        if slot is None:
+        if slot is None or not self._verified(record, "chunk"):
             return
         try:
             chunk = decode(StreamChunk, record.value(), headers)
@@ -146,6 +156,21 @@ class ReplyRouter:
         if chunk.kind in ("end", "error"):
             with self._lock:
                 self._streams.pop(chunk.id, None)
+
+
+def _verified_by(signer: Signer | None, record: Message, what: str) -> bool:
+    if signer is None:
+        return True
+    problem = signer.verify(record.headers(), record.value())
+    if problem is not None:
+        _log.warning(
+            "refusing a %s for task %s: %s",
+            what,
+            header_value(record.headers(), Header.ID),
+            problem,
+        )
+        return False
+    return True
 
 
 def _pick(topic: tuple[str, int], wanted: int | None) -> ReplyAddress:

@@ -43,7 +43,8 @@ class TopicAdmin:
     def ensure(self, specs: Iterable[TopicSpec]) -> list[str]:
         """Create the topics that do not exist yet; return the names it created."""
         wanted = {spec.name: spec for spec in specs}
-        missing = [spec for name, spec in wanted.items() if name not in self.partitions(wanted)]
+        existing = self.partitions(wanted)
+        missing = [spec for name, spec in wanted.items() if name not in existing]
         if not missing:
             return []
         futures = self._admin.create_topics(

@@ -28,6 +28,10 @@ class TopicNames:
     def dlq(self) -> str:
         return f"{self.namespace}.dlq"
 
+    @property
+    def control(self) -> str:
+        return f"{self.namespace}.control"
+
     def retry(self, label: str) -> str:
         return f"{self.namespace}.retry.{label}"
 

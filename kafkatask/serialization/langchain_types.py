@@ -3,12 +3,12 @@
 langchain-core's own "core" allowlist includes prompt templates and other classes that run
 logic when built, which its documentation calls unsafe for data from elsewhere. Tasks exchange
 data, so the default here is data classes only: messages and their chunks, documents, prompt
-values and agent steps. Applications add classes with `App(allowed_objects=[...])`.
+values and agent actions. Applications add classes with `App(allowed_objects=[...])`.
 """
 
 from __future__ import annotations
 
-from langchain_core.agents import AgentAction, AgentActionMessageLog, AgentFinish, AgentStep
+from langchain_core.agents import AgentAction, AgentActionMessageLog, AgentFinish
 from langchain_core.documents import Document
 from langchain_core.load.serializable import Serializable
 from langchain_core.messages import (
@@ -49,5 +49,4 @@ DATA_CLASSES: tuple[type[Serializable], ...] = (
     AgentAction,
     AgentActionMessageLog,
     AgentFinish,
-    AgentStep,
 )

@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import decimal
 import enum
+import math
 import uuid
 import warnings
 from collections.abc import Callable, Iterable
@@ -59,7 +60,7 @@ class ValueCodec:
 
     def _encode(self, value: Any, where: str, path: str) -> Any:
         if isinstance(value, _SCALARS) and not isinstance(value, enum.Enum):
-            return value
+            return _scalar(value)
         if isinstance(value, list):
             return [self._encode(item, where, f"{path}[{i}]") for i, item in enumerate(value)]
         if isinstance(value, dict):
@@ -70,7 +71,10 @@ class ValueCodec:
         if isinstance(value, AddableDict):
             # LCEL's streaming dict: chunks of RunnableParallel/assign that add up with `+`.
             return {TAG: "addable", "v": self._encode_dict(dict(value), where, path)}
-        if TAG not in value and all(isinstance(key, str) for key in value):
+        # A plain dict that looks like a tag or a LangChain object travels as pairs, so it
+        # comes back as the dict it was.
+        plain = TAG not in value and "lc" not in value
+        if plain and all(isinstance(key, str) for key in value):
             return {
                 key: self._encode(item, where, f"{path}[{key!r}]") for key, item in value.items()
             }
@@ -113,36 +117,43 @@ class ValueCodec:
 
     def decode(self, tree: Any) -> Any:
         """The Python value of a wire tree; raises DecodeError on a tree it cannot revive."""
+        try:
+            return self._decode(tree)
+        except DecodeError:
+            raise
+        except Exception as error:  # a malformed tree can break any reviver in its own way
+            raise DecodeError(f"malformed value: {type(error).__name__}: {error}") from error
+
+    def _decode(self, tree: Any) -> Any:
         if isinstance(tree, _SCALARS):
             return tree
         if isinstance(tree, list):
-            return [self.decode(item) for item in tree]
+            return [self._decode(item) for item in tree]
         if isinstance(tree, dict):
             if TAG in tree:
                 return self._decode_tagged(tree)
             if tree.get("lc") == 1 and tree.get("type") == "constructor":
                 return self._decode_langchain(tree)
-            return {key: self.decode(item) for key, item in tree.items()}
+            return {key: self._decode(item) for key, item in tree.items()}
         raise DecodeError(f"unexpected {type(tree).__name__} in a message")
 
     def _decode_tagged(self, tree: dict[str, Any]) -> Any:
-        tag, payload = tree.get(TAG), tree.get("v")
-        if tag == "tuple" and isinstance(payload, list):
-            return tuple(self.decode(item) for item in payload)
-        if tag == "set" and isinstance(payload, list):
-            return {self.decode(item) for item in payload}
-        if tag == "addable":
-            return AddableDict(self.decode(payload))
-        if tag == "dict" and isinstance(payload, list):
-            return {self.decode(key): self.decode(item) for key, item in payload}
-        if tag == "pickle":
-            return self._unpickle(payload)
-        decoder = _DECODERS.get(str(tag))
+        tag, payload = str(tree.get(TAG)), tree.get("v")
+        containers: dict[str, Callable[[Any], Any]] = {
+            "tuple": lambda items: tuple(self._decode(item) for item in items),
+            "set": lambda items: {self._decode(item) for item in items},
+            "dict": lambda pairs: {self._decode(k): self._decode(v) for k, v in pairs},
+            "addable": lambda mapping: AddableDict(self._decode(mapping)),
+            "pickle": self._unpickle,
+        }
+        decoder = containers.get(tag) or _DECODERS.get(tag)
         if decoder is None:
             raise DecodeError(f"unknown value tag {tag!r}; the sender is newer than this reader")
         try:
             return decoder(payload)
-        except (TypeError, ValueError, decimal.InvalidOperation) as error:
+        except DecodeError:
+            raise
+        except Exception as error:  # a payload of the wrong shape breaks its reviver
             raise DecodeError(f"bad {tag} value {payload!r}: {error}") from error
 
     def _decode_langchain(self, tree: dict[str, Any]) -> Any:
@@ -181,6 +192,22 @@ def _load_quietly(tree: dict[str, Any], allowed: Any) -> Any:
     return value
 
 
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
+def _scalar(value: Any) -> Any:
+    """Plain scalars as themselves; what msgpack or strict JSON cannot hold, tagged."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if _INT64_MIN <= value <= _UINT64_MAX:
+            return value
+        return {TAG: "int", "v": str(value)}
+    if math.isfinite(value):
+        return value
+    return {TAG: "float", "v": str(value)}
+
+
 def _has_unserializable(tree: Any) -> bool:
     if isinstance(tree, dict):
         if tree.get("lc") == 1 and tree.get("type") == "not_implemented":
@@ -200,6 +227,10 @@ def _type_name(value: Any) -> str:
     )
 
 
+def _bad_float(value: Any) -> float:
+    raise ValueError(f"{value!r} is not nan, inf or -inf")
+
+
 def _decode_decimal(text: Any) -> decimal.Decimal:
     return decimal.Decimal(str(text))
 
@@ -217,6 +248,8 @@ _ENCODERS: list[tuple[type | tuple[type, ...], tuple[str, Callable[[Any], Any]]]
 ]
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {
+    "int": lambda v: int(str(v)),
+    "float": lambda v: float(v) if v in ("nan", "inf", "-inf") else _bad_float(v),
     "bytes": lambda v: base64.b64decode(v, validate=True),
     "datetime": dt.datetime.fromisoformat,
     "date": dt.date.fromisoformat,

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 
 from kafkatask.app import App
 from kafkatask.local_broker import LocalBroker, broker_answers
@@ -49,10 +51,25 @@ def kafka_bootstrap_servers() -> Iterator[str]:
 
 
 @pytest.fixture
-def kafkatask_namespace(request: pytest.FixtureRequest) -> str:
-    """A topic namespace of this test's own."""
+def kafkatask_namespace(
+    request: pytest.FixtureRequest, kafka_bootstrap_servers: str
+) -> Iterator[str]:
+    """A topic namespace of this test's own; its topics are deleted after the test."""
     name = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name)[:40].strip("-")
-    return f"t-{name}-{uuid.uuid4().hex[:8]}"
+    namespace = f"t-{name}-{uuid.uuid4().hex[:8]}"
+    yield namespace
+    _delete_namespace(kafka_bootstrap_servers, namespace)
+
+
+def _delete_namespace(bootstrap: str, namespace: str) -> None:
+    # Thousands of leftover test topics would slow every metadata request of the session.
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(f"{namespace}.")]
+        if topics:
+            admin.delete_topics(topics, request_timeout=10)
+    except KafkaException:  # cleanup is best effort
+        pass
 
 
 @pytest.fixture

@@ -51,18 +51,13 @@ class BatchCollector:
         with self._condition:
             return sum(len(g.jobs) for g in self._gathering.values())
 
-    def drop(self, partitions: set[tuple[str, int]] | None) -> list[Job]:
-        """Take back gathered jobs of these partitions (all when None)."""
+    def drop(self, leaving: Callable[[Job], bool]) -> list[Job]:
+        """Take back the gathered jobs for which `leaving` is true."""
         dropped: list[Job] = []
         with self._condition:
             for gathering in self._gathering.values():
-                keep = [
-                    j
-                    for j in gathering.jobs
-                    if partitions is not None and j.receipt.tp not in partitions
-                ]
-                dropped.extend(j for j in gathering.jobs if j not in keep)
-                gathering.jobs = keep
+                dropped.extend(job for job in gathering.jobs if leaving(job))
+                gathering.jobs = [job for job in gathering.jobs if not leaving(job)]
             self._gathering = {name: g for name, g in self._gathering.items() if g.jobs}
         return dropped
 

@@ -1,7 +1,8 @@
 """Dispatcher: start admitted jobs while slots are free; a finishing job starts the next.
 
-Thread-safe: the consumer thread admits jobs, pool threads report them finished, and the next
-job starts right there on the finishing thread, without a round trip through the consumer loop.
+Thread-safe: the consumer thread admits jobs, pool threads release them, and the next job
+starts right there on the releasing thread, without a round trip through the consumer loop.
+A job that must wait before it starts (a rate limit) waits on the worker's timer, not in a slot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from kafkatask.worker.batching import BatchCollector
 from kafkatask.worker.job import BatchJob, Job, Unit
 from kafkatask.worker.keyed import KeyedQueue
 from kafkatask.worker.pool import ExecutionPool
+from kafkatask.worker.stack import MiddlewareStack
+from kafkatask.worker.timers import TimerQueue
 
 
 class Runner(Protocol):
@@ -24,32 +27,43 @@ class Runner(Protocol):
 
 
 class Dispatcher:
-    def __init__(self, concurrency: int, pool: ExecutionPool) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        pool: ExecutionPool,
+        stack: MiddlewareStack,
+        timers: TimerQueue,
+    ) -> None:
         self.concurrency = concurrency
         self._pool = pool
+        self._stack = stack
+        self._timers = timers
         self._runner: Runner | None = None
         self._lock = threading.Lock()
         self._ready: deque[Unit] = deque()
         self._keyed: KeyedQueue[Job] = KeyedQueue()
+        self._waiting: set[Job] = set()
         self._batches = BatchCollector(self._enqueue)
         self._running = 0
         self.room = threading.Event()
-        """Set whenever a job finishes, so a paused consumer loop can resume at once."""
+        """Set whenever a slot frees, so a paused consumer loop can resume at once."""
 
     def bind(self, runner: Runner) -> None:
         self._runner = runner
 
     def admit(self, job: Job) -> None:
-        if job.batches:
-            self._batches.add(job)
+        wait = self._stack.before_start(job)
+        if wait > 0:
+            with self._lock:
+                self._waiting.add(job)
+            self._timers.call_later(wait, lambda: self._after_wait(job))
             return
-        with self._lock:
-            if self._keyed.admit(job):
-                self._ready.append(job)
-            starting = self._take_startable()
-        self._start(starting)
+        self._place(job)
 
-    def finished(self, unit: Unit) -> None:
+    def release(self, unit: Unit) -> None:
+        """`unit` no longer needs its slot (called once per unit, by whoever finishes it)."""
+        if not unit.claim_release():
+            return
         with self._lock:
             self._running -= 1
             following = self._keyed.release(unit) if isinstance(unit, Job) else None
@@ -60,10 +74,11 @@ class Dispatcher:
         self._start(starting)
 
     def held(self) -> int:
-        """Jobs in memory: running, ready for a slot, waiting behind their key or for a batch."""
+        """Jobs in memory: running, ready for a slot, waiting (key, rate limit, batch)."""
         with self._lock:
             queued = sum(len(u.jobs) if isinstance(u, BatchJob) else 1 for u in self._ready)
-            in_memory = self._running + queued + self._keyed.waiting()
+            waiting = self._keyed.waiting() + len(self._waiting)
+            in_memory = self._running + queued + waiting
         return in_memory + self._batches.held()
 
     def running(self) -> int:
@@ -72,22 +87,49 @@ class Dispatcher:
 
     def drop(self, partitions: set[tuple[str, int]] | None = None) -> list[Job]:
         """Take back the jobs that have not started (of these partitions, or all of them)."""
-        dropped = self._batches.drop(partitions)
+        return self._take_back(lambda job: partitions is None or job.receipt.tp in partitions)
+
+    def drop_ids(self, task_ids: set[str]) -> list[Job]:
+        """Take back the jobs of these tasks that have not started (revoked)."""
+        return self._take_back(lambda job: job.id in task_ids)
+
+    def close(self) -> None:
+        self._batches.close()
+
+    def _take_back(self, leaving: Callable[[Job], bool]) -> list[Job]:
+        dropped = self._batches.drop(leaving)
         with self._lock:
             kept: deque[Unit] = deque()
             for unit in self._ready:
                 jobs = unit.jobs if isinstance(unit, BatchJob) else [unit]
-                leaving = [j for j in jobs if partitions is None or j.receipt.tp in partitions]
-                dropped.extend(leaving)
-                staying = [j for j in jobs if j not in leaving]
+                going = [job for job in jobs if leaving(job)]
+                dropped.extend(going)
+                staying = [job for job in jobs if job not in going]
                 if staying:
                     kept.append(BatchJob(staying) if isinstance(unit, BatchJob) else staying[0])
             self._ready = kept
-            dropped.extend(self._keyed.drop(partitions))
+            dropped.extend(self._keyed.drop(leaving))
+            delayed = {job for job in self._waiting if leaving(job)}
+            self._waiting -= delayed
+            dropped.extend(delayed)
         return dropped
 
-    def close(self) -> None:
-        self._batches.close()
+    def _after_wait(self, job: Job) -> None:
+        with self._lock:
+            if job not in self._waiting:  # taken back meanwhile (revoked, partition moved)
+                return
+            self._waiting.discard(job)
+        self._place(job)
+
+    def _place(self, job: Job) -> None:
+        if job.batches:
+            self._batches.add(job)
+            return
+        with self._lock:
+            if self._keyed.admit(job):
+                self._ready.append(job)
+            starting = self._take_startable()
+        self._start(starting)
 
     def _enqueue(self, batch: BatchJob) -> None:
         with self._lock:

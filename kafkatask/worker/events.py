@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from kafkatask._version import __version__
-from kafkatask.kafka import MessageProducer
 from kafkatask.protocol import (
     MessageKind,
     TaskEvent,
@@ -22,6 +21,7 @@ from kafkatask.protocol import (
 )
 from kafkatask.serialization import Codec
 from kafkatask.worker.offsets import Receipt
+from kafkatask.worker.outbox import Outbox
 
 _log = logging.getLogger("kafkatask.worker")
 _PREVIEW = 200
@@ -32,13 +32,13 @@ class EventPublisher:
 
     def __init__(
         self,
-        producer: MessageProducer,
+        outbox: Outbox,
         codec: Codec,
         topic: str,
         worker_id: str,
         enabled: bool,
     ) -> None:
-        self._producer = producer
+        self._outbox = outbox
         self._codec = codec
         self._topic = topic
         self._worker_id = worker_id
@@ -67,11 +67,8 @@ class EventPublisher:
 
     def _emit(self, event: TaskEvent) -> None:
         headers = headers_for(MessageKind.EVENT, self._codec, event.task, event.task_id)
-        self._producer.send(
-            self._topic,
-            encode(event, self._codec),
-            key=self._worker_id.encode(),
-            headers=headers,
+        self._outbox.send(
+            self._topic, encode(event, self._codec), key=self._worker_id.encode(), headers=headers
         )
 
 

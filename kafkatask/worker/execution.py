@@ -1,127 +1,145 @@
-"""TaskRunner: run one job (or one micro-batch) on the pool and answer its callers.
+"""TaskRunner: run one job (or one micro-batch) on the pool, through the middleware.
 
 Three modes: "invoke" returns one result; "stream" sends each chunk to the caller's stream
 partition, then the aggregated result; "events" forwards the Runnable's `astream_events`
-(v2) the same way. The final reply and the end marker are what the offset commit waits for.
+(v2) the same way. What becomes of the run (success, failure, retry, revoked) goes through the
+middleware's `after_run`, then Settlement sends it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+from kafkatask.context import BoundTask, DeliveryInfo, Request
 from kafkatask.exceptions import EncodeError, TaskRevokedError
-from kafkatask.kafka import MessageProducer
-from kafkatask.protocol import ErrorInfo
-from kafkatask.remote_errors import describe
+from kafkatask.middleware.base import Outcome
 from kafkatask.serialization import Codec, ValueCodec
 from kafkatask.states import TaskState
 from kafkatask.streaming import Aggregate
 from kafkatask.targets import single_input
 from kafkatask.worker.events import EventPublisher, preview
+from kafkatask.worker.interrupts import CoroutineTask, Interruptible, ThreadTask
 from kafkatask.worker.job import BatchJob, Job, Unit
+from kafkatask.worker.outbox import Outbox
 from kafkatask.worker.replies import ReplySender
+from kafkatask.worker.settlement import Settlement
+from kafkatask.worker.stack import MiddlewareStack
 from kafkatask.worker.stats import WorkerStats
 from kafkatask.worker.streaming import StreamWriter
 
-_log = logging.getLogger("kafkatask.worker")
-
 
 class TaskRunner:
-    """Calls the task's target and sends the outcome; `on_finished` frees the slot."""
+    """Calls the task's target; `release` frees the job's slot once, whoever gets there first."""
 
     def __init__(
         self,
         *,
+        worker_id: str,
         values: ValueCodec,
         replies: ReplySender,
         events: EventPublisher,
         stats: WorkerStats,
-        producer: MessageProducer,
+        stack: MiddlewareStack,
+        settlement: Settlement,
+        outbox: Outbox,
         codec: Codec,
         max_bytes: int,
-        on_finished: Callable[[Unit], None],
-        acknowledge: Callable[[Job], Callable[[], None]],
-        post: Callable[[Callable[[], None]], None],
+        release: Callable[[Unit], None],
     ) -> None:
+        self._worker_id = worker_id
         self._values = values
         self._replies = replies
         self._events = events
         self._stats = stats
-        self._producer = producer
+        self._stack = stack
+        self._settlement = settlement
+        self._outbox = outbox
         self._codec = codec
         self._max_bytes = max_bytes
-        self._on_finished = on_finished
-        self._acknowledge = acknowledge
-        self._post = post
+        self._release = release
+        self.running: dict[str, ThreadTask | CoroutineTask] = {}
+        """Running tasks by id, for `revoke(terminate=True)`."""
 
     # -- entry points ----------------------------------------------------------------------
 
     def run(self, unit: Unit) -> None:
         """Run on this (pool) thread."""
-        try:
-            if isinstance(unit, BatchJob):
-                self._run_batch(unit)
-            else:
-                self._run_job(unit)
-        finally:
-            self._on_finished(unit)
+        if isinstance(unit, BatchJob):
+            self._run_batch(unit)
+        else:
+            self._run_job(unit)
 
     async def arun(self, unit: Unit) -> None:
         """Run on the pool's event loop."""
-        try:
-            if isinstance(unit, BatchJob):
-                await self._arun_batch(unit)
-            else:
-                await self._arun_job(unit)
-        finally:
-            self._on_finished(unit)
+        if isinstance(unit, BatchJob):
+            await self._arun_batch(unit)
+        else:
+            await self._arun_job(unit)
 
     # -- one job -------------------------------------------------------------------------
 
     def _run_job(self, job: Job) -> None:
         began = self._begin(job)
         writer = self._writer(job)
+        task = ThreadTask(
+            abandon=lambda error: self._finish(job, _outcome_of(error), began, writer)
+        )
+        self.running[job.id] = task
         try:
-            if writer is None:
-                value = job.task.target.call(job.args, job.kwargs, job.config)
-            else:
-                writer.start()
-                total = Aggregate()
-                for chunk in job.task.target.stream(job.args, job.kwargs, job.config):
-                    writer.chunk(chunk)
-                    total.add(chunk)
-                value = total.value
+            self._stack.before_run(job)
+            self._stack.running(job, task)
+            try:
+                value = self._call(job, writer)
+            finally:
+                task.finished()
+            outcome = Outcome("success", value=value)
         except BaseException as error:  # reported to the caller, never lost
-            self._fail(job, error, began, writer)
-        else:
-            self._succeed(job, value, began, writer)
+            outcome = _outcome_of(error)
+        self._stack.after_running(job)
+        self._finish(job, outcome, began, writer)
+
+    def _call(self, job: Job, writer: StreamWriter | None) -> Any:
+        target, context = job.task.target, self._context(job)
+        if writer is None:
+            return target.call(job.args, job.kwargs, job.config, context)
+        writer.start()
+        total = Aggregate()
+        for chunk in target.stream(job.args, job.kwargs, job.config, context):
+            writer.chunk(chunk)
+            total.add(chunk)
+        return total.value
 
     async def _arun_job(self, job: Job) -> None:
         began = self._begin(job)
         writer = self._writer(job)
+        driver = Interruptible(self._acall(job, writer))
+        task = CoroutineTask(
+            asyncio.get_running_loop(),
+            driver,
+            abandon=lambda error: self._finish(job, _outcome_of(error), began, writer),
+        )
+        self.running[job.id] = task
         try:
-            value = await self._acall(job, writer)
-        except asyncio.CancelledError:
-            cancelled = TaskRevokedError(f"task {job.label()} was cancelled")
-            self._fail(job, cancelled, began, writer)
-        except Exception as error:
-            self._fail(job, error, began, writer)
-        else:
-            self._succeed(job, value, began, writer)
+            self._stack.before_run(job)
+            self._stack.running(job, task)
+            outcome = Outcome("success", value=await driver)
+        except BaseException as error:  # including cancellation: a revoke, or a time limit
+            outcome = _outcome_of(error)
+        self._stack.after_running(job)
+        self._finish(job, outcome, began, writer)
 
     async def _acall(self, job: Job, writer: StreamWriter | None) -> Any:
-        target = job.task.target
+        target, context = job.task.target, self._context(job)
         if writer is None:
-            return await target.acall(job.args, job.kwargs, job.config)
+            return await target.acall(job.args, job.kwargs, job.config, context)
         writer.start()
         if job.message.mode == "events":
             return await self._forward_events(job, writer)
         total = Aggregate()
-        async for chunk in target.astream(job.args, job.kwargs, job.config):
+        async for chunk in target.astream(job.args, job.kwargs, job.config, context):
             writer.chunk(chunk)
             total.add(chunk)
         return total.value
@@ -129,8 +147,7 @@ class TaskRunner:
     async def _forward_events(self, job: Job, writer: StreamWriter) -> Any:
         runnable = job.task.target.as_runnable(job.args, job.kwargs)
         output = None
-        events = runnable.astream_events(_event_input(job), job.config, version="v2")
-        async for event in events:
+        async for event in runnable.astream_events(_event_input(job), job.config, version="v2"):
             writer.raw_chunk(self._event_tree(event, job))
             if event["event"].endswith("_end") and not event.get("parent_ids"):
                 output = event.get("data", {}).get("output")
@@ -147,47 +164,106 @@ class TaskRunner:
     # -- a micro-batch ---------------------------------------------------------------------
 
     def _run_batch(self, batch: BatchJob) -> None:
-        began = [self._begin(job) for job in batch.jobs]
-        try:
-            outputs = batch.task.target.batch(*_batch_call(batch))
-        except BaseException as error:  # every caller gets the error
-            outputs = [error] * len(batch.jobs)
-        self._settle_batch(batch, outputs, began)
+        began, ready = self._begin_batch(batch)
+        if ready:
+            try:
+                outputs = ready[0].task.target.batch(*_batch_call(ready))
+            except BaseException as error:  # every caller of the batch gets the error
+                outputs = [error] * len(ready)
+            self._settle_batch(ready, outputs, began)
+        self._release(batch)
 
     async def _arun_batch(self, batch: BatchJob) -> None:
-        began = [self._begin(job) for job in batch.jobs]
-        try:
-            outputs = await batch.task.target.abatch(*_batch_call(batch))
-        except Exception as error:
-            outputs = [error] * len(batch.jobs)
-        self._settle_batch(batch, outputs, began)
+        began, ready = self._begin_batch(batch)
+        if ready:
+            try:
+                outputs = await ready[0].task.target.abatch(*_batch_call(ready))
+            except Exception as error:
+                outputs = [error] * len(ready)
+            self._settle_batch(ready, outputs, began)
+        self._release(batch)
 
-    def _settle_batch(self, batch: BatchJob, outputs: list[Any], began: list[float]) -> None:
-        if len(outputs) != len(batch.jobs):
-            wrong = ValueError(
-                f"task {batch.task.name} returned {len(outputs)} results for a batch of "
-                f"{len(batch.jobs)} inputs; a batching task returns one result per input"
-            )
-            outputs = [wrong] * len(batch.jobs)
-        for job, output, start in zip(batch.jobs, outputs, began, strict=True):
-            if isinstance(output, BaseException):
-                self._fail(job, output, start, None)
+    def _begin_batch(self, batch: BatchJob) -> tuple[dict[int, float], list[Job]]:
+        began: dict[int, float] = {}
+        ready = []
+        for job in batch.jobs:
+            began[id(job)] = self._begin(job)
+            try:
+                self._stack.before_run(job)
+            except Exception as error:
+                self._finish(job, _outcome_of(error), began[id(job)], None, release=False)
             else:
-                self._succeed(job, output, start, None)
+                ready.append(job)
+        return began, ready
+
+    def _settle_batch(self, jobs: list[Job], outputs: list[Any], began: dict[int, float]) -> None:
+        if len(outputs) != len(jobs):
+            wrong = ValueError(
+                f"task {jobs[0].task.name} returned {len(outputs)} results for a batch of "
+                f"{len(jobs)} inputs; a batching task returns one result per input"
+            )
+            outputs = [wrong] * len(jobs)
+        for job, output in zip(jobs, outputs, strict=True):
+            outcome = (
+                _outcome_of(output)
+                if isinstance(output, BaseException)
+                else Outcome("success", value=output)
+            )
+            self._finish(job, outcome, began[id(job)], None, release=False)
 
     # -- shared ----------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        job: Job,
+        outcome: Outcome,
+        began: float,
+        writer: StreamWriter | None,
+        *,
+        release: bool = True,
+    ) -> None:
+        """Settle the job's outcome and free its slot, each exactly once."""
+        if job.claim_settlement():
+            self.running.pop(job.id, None)
+            self._settlement.settle(job, self._stack.after_run(job, outcome), began, writer)
+        if release:
+            self._release(job)
 
     def _writer(self, job: Job) -> StreamWriter | None:
         if job.message.mode == "invoke":
             return None
         return StreamWriter(
-            self._producer,
+            self._outbox,
             codec=self._codec,
             values=self._values,
             request=job.message,
             max_bytes=self._max_bytes,
-            post=self._post,
         )
+
+    def _context(self, job: Job) -> BoundTask | None:
+        if not job.task.options.bind:
+            return None
+        record = job.record
+        request = Request(
+            id=job.id,
+            task=job.name,
+            args=job.args,
+            kwargs=job.kwargs,
+            retries=job.message.retries,
+            queue=job.message.queue,
+            headers=job.message.headers,
+            eta=job.message.eta,
+            expires=job.message.expires_at,
+            hostname=self._worker_id,
+            delivery_info=DeliveryInfo(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key.decode(errors="replace") if record.key else None,
+            ),
+            origin=job.message.origin,
+        )
+        return BoundTask(job.task, request)
 
     def _begin(self, job: Job) -> float:
         self._stats.started()
@@ -196,36 +272,13 @@ class TaskRunner:
         self._events.task("task-started", job.message, job.receipt)
         return time.perf_counter()
 
-    def _succeed(self, job: Job, value: Any, began: float, writer: StreamWriter | None) -> None:
-        runtime = time.perf_counter() - began
-        try:
-            tree = self._values.encode(value, f"the result of task {job.name}")
-        except EncodeError as error:
-            self._fail(job, error, began, writer)
-            return
-        if writer is not None:
-            writer.end(self._acknowledge(job))
-        self._replies.final(
-            job.message, TaskState.SUCCESS, self._acknowledge(job), result=tree, runtime=runtime
-        )
-        self._stats.finished(succeeded=True)
-        self._events.task(
-            "task-succeeded", job.message, job.receipt, runtime=runtime, result=preview(value)
-        )
-        _log.info("Task %s succeeded in %.4fs", job.label(), runtime)
 
-    def _fail(
-        self, job: Job, error: BaseException, began: float, writer: StreamWriter | None
-    ) -> None:
-        runtime = time.perf_counter() - began
-        info: ErrorInfo = describe(error)
-        if writer is not None:
-            writer.fail(info, self._acknowledge(job))
-        state = TaskState.REVOKED if isinstance(error, TaskRevokedError) else TaskState.FAILURE
-        self._replies.final(job.message, state, self._acknowledge(job), error=info, runtime=runtime)
-        self._stats.finished(succeeded=False)
-        self._events.task("task-failed", job.message, job.receipt, runtime=runtime, error=info)
-        _log.error("Task %s raised %s: %s", job.label(), info.type, info.message, exc_info=error)
+def _outcome_of(error: BaseException) -> Outcome:
+    if isinstance(error, asyncio.CancelledError):
+        return Outcome("revoked", error=TaskRevokedError("the task was cancelled"))
+    if isinstance(error, TaskRevokedError):
+        return Outcome("revoked", error=error)
+    return Outcome("failure", error=error)
 
 
 def _event_input(job: Job) -> Any:
@@ -235,7 +288,7 @@ def _event_input(job: Job) -> Any:
         return {"args": job.args, "kwargs": job.kwargs}
 
 
-def _batch_call(batch: BatchJob) -> tuple[list[Any], list[Any]]:
-    inputs = [single_input(job.args, job.kwargs) for job in batch.jobs]
-    configs = [job.config or {} for job in batch.jobs]
+def _batch_call(jobs: list[Job]) -> tuple[list[Any], list[Any]]:
+    inputs = [single_input(job.args, job.kwargs) for job in jobs]
+    configs = [job.config or {} for job in jobs]
     return inputs, configs

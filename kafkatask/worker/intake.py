@@ -1,8 +1,10 @@
-"""Intake: turn a consumed record into a Job, or refuse it with a clear reason.
+"""Intake: turn a consumed record into a Job, or answer it without running it.
 
-Nothing a sender can put on a task topic stops the worker: a record that does not decode or
-validate, or names no registered task, goes to the dead-letter topic with the reason, and the
-caller (when the record says who that is) gets a FAILURE; an expired task gets REVOKED.
+Nothing a sender can put on a task topic stops the worker. A record that is not signed when a
+secret is set, does not decode or validate, or names no registered task, goes to the
+dead-letter topic with the reason, and its caller (when the record says who that is) gets a
+FAILURE; a revoked or expired task gets REVOKED; a duplicate of a task that already ran (same
+id and retry count) gets the first run's result.
 """
 
 from __future__ import annotations
@@ -15,24 +17,25 @@ from typing import TYPE_CHECKING, Any
 from confluent_kafka import Message
 
 from kafkatask.exceptions import DecodeError, TaskRevokedError, UnknownTaskError
-from kafkatask.kafka import MessageProducer
 from kafkatask.kafka.consuming import position
 from kafkatask.protocol import (
-    DeadLetter,
-    MessageKind,
-    SourceRecord,
+    Header,
+    ReplyAddress,
+    ResultMessage,
     TaskEvent,
     TaskMessage,
     decode,
-    encode,
-    headers_for,
+    header_value,
 )
 from kafkatask.remote_errors import describe
 from kafkatask.runnable_config import config_from_wire
-from kafkatask.serialization import Codec
+from kafkatask.serialization import codec_for
+from kafkatask.serialization.signing import Signer
 from kafkatask.states import TaskState
+from kafkatask.worker.dead_letters import DeadLetterWriter
+from kafkatask.worker.duplicates import DuplicateFilter
 from kafkatask.worker.events import EventPublisher, preview, truncate
-from kafkatask.worker.job import Job
+from kafkatask.worker.job import Job, RawRecord
 from kafkatask.worker.offsets import Receipt
 from kafkatask.worker.replies import ReplySender
 from kafkatask.worker.stats import WorkerStats
@@ -42,6 +45,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("kafkatask.worker")
 
+Owe = Callable[[Receipt, int], Callable[[], None]]
+
 
 class Intake:
     def __init__(
@@ -49,32 +54,43 @@ class Intake:
         *,
         app: App,
         worker_id: str,
-        producer: MessageProducer,
-        codec: Codec,
         replies: ReplySender,
+        dead_letters: DeadLetterWriter,
         events: EventPublisher,
         stats: WorkerStats,
-        settle: Callable[[Receipt], None],
-        post: Callable[[Callable[[], None]], None],
+        duplicates: DuplicateFilter,
+        revoked: Callable[[str], bool],
+        signer: Signer | None,
+        owe: Owe,
     ) -> None:
         self._app = app
         self._worker_id = worker_id
-        self._producer = producer
-        self._codec = codec
         self._replies = replies
+        self._dead_letters = dead_letters
         self._events = events
         self._stats = stats
-        self._settle = settle
-        self._post = post
-        self._dlq = app.topology.names.dlq
+        self._duplicates = duplicates
+        self._revoked = revoked
+        self._signer = signer
+        self._owe = owe
 
     def accept(self, record: Message, receipt: Receipt) -> Job | None:
-        """A Job to run, or None when the record was refused (and answered, if possible)."""
+        """A Job to run, or None when the record was answered without running."""
+        topic, partition, offset = position(record)
+        raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
+        if self._signer is not None:
+            problem = self._signer.verify(raw.headers, raw.value)
+            if problem is not None:
+                self._refuse(raw, receipt, "unverified", DecodeError(problem), _salvage(raw))
+                return None
         try:
-            message = decode(TaskMessage, record.value(), record.headers())
+            message = decode(TaskMessage, raw.value, raw.headers)
         except DecodeError as error:
-            self._dead_letter(record, receipt, "undecodable", error, None)
+            self._refuse(raw, receipt, "undecodable", error, _salvage(raw))
             return None
+        return self._admit(raw, receipt, message)
+
+    def _admit(self, raw: RawRecord, receipt: Receipt, message: TaskMessage) -> Job | None:
         task = self._app.registry.get(message.task)
         if task is None:
             registered = ", ".join(self._app.registry.names()) or "none"
@@ -83,10 +99,23 @@ class Intake:
                 f"(registered: {registered}); check the name, or start a worker with -A for "
                 "the module that defines it"
             )
-            self._dead_letter(record, receipt, "unknown-task", unknown, message)
+            self._refuse(raw, receipt, "unknown-task", unknown, message)
+            return None
+        if self._revoked(message.id):
+            self._revoke(receipt, message, f"task {message.task}[{message.id}] was revoked")
             return None
         if message.expires_at is not None and time.time() > message.expires_at:
-            self._expire(receipt, message)
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(message.expires_at))
+            self._revoke(
+                receipt,
+                message,
+                f"task {message.task}[{message.id}] expired at {when} UTC before a worker "
+                "could start it",
+            )
+            return None
+        duplicate, earlier = self._duplicates.check(message)
+        if duplicate:
+            self._duplicate(receipt, message, earlier)
             return None
         values = self._app.values
         try:
@@ -94,68 +123,76 @@ class Intake:
             kwargs = {name: values.decode(v) for name, v in message.kwargs.items()}
             config = config_from_wire(message.config, values)
         except (DecodeError, ValueError) as error:
-            self._dead_letter(record, receipt, "undecodable-arguments", error, message)
+            self._duplicates.forget(message)
+            self._refuse(raw, receipt, "undecodable-arguments", error, message)
             return None
-        job = Job(receipt, message, task, args, kwargs, record.key(), config)
         self._events.task(
             "task-received", message, receipt, args=truncate(_call_repr(args, kwargs))
         )
         if message.track_started:
             self._replies.state(message, TaskState.RECEIVED)
-        return job
+        return Job(receipt, message, task, args, kwargs, raw, config)
 
-    def _expire(self, receipt: Receipt, message: TaskMessage) -> None:
-        assert message.expires_at is not None
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(message.expires_at))
-        error = describe(
-            TaskRevokedError(
-                f"task {message.task}[{message.id}] expired at {when} UTC before a worker "
-                "could start it"
-            )
-        )
-        receipt.outstanding = 1
-        self._replies.final(message, TaskState.REVOKED, self._settler(receipt), error=error)
+    def revoke_later(self, job: Job, reason: str) -> None:
+        """A job taken back before it ran (revoked while waiting): answer REVOKED."""
+        self._revoke(job.receipt, job.message, reason)
+
+    def _revoke(self, receipt: Receipt, message: TaskMessage, reason: str) -> None:
+        error = describe(TaskRevokedError(reason))
+        self._replies.final(message, TaskState.REVOKED, self._owe(receipt, 1), error=error)
         self._stats.rejected()
         self._events.task("task-revoked", message, receipt, error=error)
-        _log.info("Task %s[%s] expired; not run", message.task, message.id)
+        _log.info("%s; not run", reason)
 
-    def _dead_letter(
+    def _duplicate(
+        self, receipt: Receipt, message: TaskMessage, earlier: ResultMessage | None
+    ) -> None:
+        self._stats.suppressed_duplicate()
+        _log.info(
+            "Task %s[%s] is a duplicate of one already taken; not run again",
+            message.task,
+            message.id,
+        )
+        if earlier is None or message.reply_to is None:
+            # Still running (its reply will reach this caller too), or nobody to answer.
+            self._owe(receipt, 0)
+            return
+        self.answer_duplicate(message, earlier, self._owe(receipt, 1))
+
+    def answer_duplicate(
+        self, message: TaskMessage, earlier: ResultMessage, on_acked: Callable[[], None]
+    ) -> None:
+        """Send the first run's final reply to a duplicate's caller."""
+        self._replies.final(
+            message,
+            earlier.state,
+            on_acked,
+            result=earlier.result,
+            error=earlier.error,
+            runtime=earlier.runtime,
+        )
+
+    def _refuse(
         self,
-        record: Message,
+        raw: RawRecord,
         receipt: Receipt,
         reason: str,
         error: Exception,
-        message: TaskMessage | None,
+        message: TaskMessage | _Salvaged | None,
     ) -> None:
         info = describe(error)
-        topic, partition, offset = position(record)
-        letter = DeadLetter.of_record(
-            record.value(),
-            record.key(),
-            record.headers(),
+        answerable = message is not None and message.reply_to is not None
+        acknowledge = self._owe(receipt, 2 if answerable else 1)
+        self._dead_letters.write(
+            raw,
             reason=reason,
             error=info,
-            task_id=message.id if message else None,
-            task=message.task if message else None,
-            source=SourceRecord(topic=topic, partition=partition, offset=offset),
-            worker=self._worker_id,
+            message=message if isinstance(message, TaskMessage) else None,
+            on_acked=acknowledge,
         )
-        answer_caller = message is not None and message.reply_to is not None
-        receipt.outstanding = 2 if answer_caller else 1
-        self._producer.send(
-            self._dlq,
-            encode(letter, self._codec),
-            key=(message.id if message else f"{topic}:{partition}:{offset}").encode(),
-            headers=headers_for(
-                MessageKind.DEAD_LETTER,
-                self._codec,
-                message.task if message else None,
-                message.id if message else None,
-            ),
-            on_delivery=self._delivered(receipt),
-        )
-        if message is not None:
-            self._replies.final(message, TaskState.FAILURE, self._settler(receipt), error=info)
+        if answerable and message is not None:
+            request = message if isinstance(message, TaskMessage) else message.as_request()
+            self._replies.final(request, TaskState.FAILURE, acknowledge, error=info)
         self._stats.rejected()
         self._events.raw(
             TaskEvent(
@@ -163,24 +200,35 @@ class Intake:
                 worker=self._worker_id,
                 task_id=message.id if message else None,
                 task=message.task if message else None,
-                partition=partition,
-                offset=offset,
+                partition=raw.partition,
+                offset=raw.offset,
                 error=info,
             )
         )
-        _log.error("dead-lettered %s[%d]@%d (%s): %s", topic, partition, offset, reason, error)
 
-    def _settler(self, receipt: Receipt) -> Callable[[], None]:
-        return lambda: self._settle(receipt)
 
-    def _delivered(self, receipt: Receipt) -> Callable[[Any, Any], None]:
-        def delivered(error: Any, record: Any) -> None:
-            if error is None:
-                self._post(self._settler(receipt))
-            else:  # the partition stays uncommitted here; the record is retried after a restart
-                _log.error("dead letter for offset %d not acknowledged: %s", receipt.offset, error)
+class _Salvaged:
+    """What can be read off a record that is not a valid TaskMessage, to answer its caller."""
 
-        return delivered
+    def __init__(self, task_id: str, task: str, reply_to: ReplyAddress) -> None:
+        self.id = task_id
+        self.task = task
+        self.reply_to = reply_to
+
+    def as_request(self) -> TaskMessage:
+        return TaskMessage(id=self.id, task=self.task, reply_to=self.reply_to)
+
+
+def _salvage(raw: RawRecord) -> _Salvaged | None:
+    try:
+        tree = codec_for(header_value(raw.headers, Header.CONTENT_TYPE)).loads(raw.value or b"")
+        reply_to = ReplyAddress.model_validate(tree["reply_to"])
+        task_id, task = tree["id"], tree.get("task") or "?"
+    except Exception:  # nothing usable: nobody to answer
+        return None
+    if not isinstance(task_id, str) or not task_id or not isinstance(task, str):
+        return None
+    return _Salvaged(task_id, task, reply_to)
 
 
 def _call_repr(args: list[Any], kwargs: dict[str, Any]) -> str:

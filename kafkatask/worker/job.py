@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 
-from kafkatask.protocol import TaskMessage
+from kafkatask.protocol import AnyHeaders, TaskMessage
 from kafkatask.task import Task
 from kafkatask.worker.offsets import Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """The consumed record as it was, for dead letters and replays."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+    key: bytes | None
+    headers: AnyHeaders | None
 
 
 @dataclass(slots=True, eq=False)
@@ -20,9 +33,12 @@ class Job:
     task: Task[Any, Any]
     args: list[Any]
     kwargs: dict[str, Any]
-    key: bytes | None
+    record: RawRecord
     config: RunnableConfig | None = None
     received_at: float = field(default_factory=time.time)
+    _settled: bool = False
+    _released: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def id(self) -> str:
@@ -31,6 +47,10 @@ class Job:
     @property
     def name(self) -> str:
         return self.message.task
+
+    @property
+    def key(self) -> bytes | None:
+        return self.record.key
 
     @property
     def order_key(self) -> tuple[str, int, bytes] | None:
@@ -52,6 +72,19 @@ class Job:
     def label(self) -> str:
         return f"{self.name}[{self.id}]"
 
+    def claim_settlement(self) -> bool:
+        """True exactly once: whoever gets it sends the job's outcome (a time limit may race
+        the task itself)."""
+        with self._lock:
+            first, self._settled = not self._settled, True
+            return first
+
+    def claim_release(self) -> bool:
+        """True exactly once: whoever gets it frees the job's slot."""
+        with self._lock:
+            first, self._released = not self._released, True
+            return first
+
 
 @dataclass(slots=True, eq=False)
 class BatchJob:
@@ -69,6 +102,9 @@ class BatchJob:
 
     def label(self) -> str:
         return f"{self.task.name}[batch of {len(self.jobs)}]"
+
+    def claim_release(self) -> bool:
+        return all([job.claim_release() for job in self.jobs])
 
 
 Unit = Job | BatchJob

@@ -7,6 +7,7 @@ while other conversations keep running concurrently.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 
@@ -48,9 +49,11 @@ class KeyedQueue(Generic[J]):
     def waiting(self) -> int:
         return sum(len(jobs) for jobs in self._busy.values())
 
-    def drop(self, partitions: set[tuple[str, int]] | None) -> list[J]:
-        """Forget the waiting jobs of these partitions (all when None); returns them."""
+    def drop(self, leaving: Callable[[J], bool]) -> list[J]:
+        """Take back the waiting jobs for which `leaving` is true; returns them."""
         dropped: list[J] = []
-        for key in [k for k in self._busy if partitions is None or k[:2] in partitions]:
-            dropped.extend(self._busy.pop(key))
+        for key, jobs in self._busy.items():
+            going = [job for job in jobs if leaving(job)]
+            dropped.extend(going)
+            self._busy[key] = deque(job for job in jobs if job not in going)
         return dropped

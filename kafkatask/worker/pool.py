@@ -13,8 +13,10 @@ class ExecutionPool:
     """Runs submitted work; how much runs at once is bounded by the worker, not here."""
 
     def __init__(self, concurrency: int) -> None:
+        # Twice the slots: a sync task past its time limit is abandoned, not killed, and
+        # keeps its thread until it returns; the worker's concurrency stays what it was.
         self._threads = ThreadPoolExecutor(
-            max_workers=concurrency, thread_name_prefix="kafkatask-task"
+            max_workers=2 * concurrency, thread_name_prefix="kafkatask-task"
         )
         self._loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(

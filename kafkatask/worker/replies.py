@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaError, Message
-
-from kafkatask.exceptions import MessageTooLargeError
-from kafkatask.kafka import MessageProducer
+from kafkatask.exceptions import EncodeError, MessageTooLargeError
 from kafkatask.protocol import (
     ErrorInfo,
     MessageKind,
@@ -22,49 +18,43 @@ from kafkatask.protocol import (
 from kafkatask.remote_errors import describe
 from kafkatask.serialization import Codec
 from kafkatask.states import TaskState
-
-_log = logging.getLogger("kafkatask.worker")
-
-Acknowledge = Callable[[], None]
-"""Posted to the worker's consumer thread once the broker has the final reply."""
+from kafkatask.worker.outbox import Outbox
 
 
 class ReplySender:
-    def __init__(
-        self,
-        producer: MessageProducer,
-        codec: Codec,
-        worker_id: str,
-        max_bytes: int,
-        post: Callable[[Callable[[], None]], None],
-    ) -> None:
-        self._producer = producer
+    def __init__(self, outbox: Outbox, codec: Codec, worker_id: str, max_bytes: int) -> None:
+        self._outbox = outbox
         self._codec = codec
         self._worker_id = worker_id
         self._max_bytes = max_bytes
-        self._post = post
 
-    def state(self, request: TaskMessage, state: TaskState) -> None:
+    def state(self, request: TaskMessage, state: TaskState, error: ErrorInfo | None = None) -> None:
         """An intermediate state (RECEIVED, STARTED, RETRY): best effort, not acknowledged."""
         if request.reply_to is None:
             return
-        reply = ResultMessage(id=request.id, task=request.task, state=state, worker=self._worker_id)
+        reply = ResultMessage(
+            id=request.id,
+            task=request.task,
+            state=state,
+            error=error,
+            worker=self._worker_id,
+            retries=request.retries,
+        )
         self._send(request, encode(reply, self._codec), None)
 
     def final(
         self,
         request: TaskMessage,
         state: TaskState,
-        acknowledge: Acknowledge,
+        on_acked: Callable[[], None],
         *,
         result: Any = None,
         error: ErrorInfo | None = None,
         runtime: float | None = None,
-    ) -> None:
-        """The final state; `acknowledge` is posted once the broker has it (at once: no reply)."""
-        if request.reply_to is None:
-            self._post(acknowledge)
-            return
+    ) -> ResultMessage:
+        """The final state; returns the reply actually sent (a result that cannot be sent
+        becomes a FAILURE saying why). `on_acked` is called once the broker has it, or at once
+        when nobody waits for a reply."""
         reply = ResultMessage(
             id=request.id,
             task=request.task,
@@ -76,42 +66,42 @@ class ReplySender:
             date_done=time.time(),
             runtime=runtime,
         )
-        value = encode(reply, self._codec)
+        reply, value = self._encoded(reply)
+        if request.reply_to is None:
+            on_acked()
+            return reply
         if len(value) > self._max_bytes:
             too_large = MessageTooLargeError(
                 f"the result of task {request.task}[{request.id}] encodes to {len(value):,} "
                 f"bytes, over the limit of {self._max_bytes:,} (max_message_bytes); return a "
                 "reference (a URL or a storage key) instead of the data"
             )
-            reply = reply.replace(state=TaskState.FAILURE, result=None, error=describe(too_large))
-            value = encode(reply, self._codec)
-        self._send(request, value, acknowledge)
+            reply, value = self._failed(reply, too_large)
+        self._send(request, value, on_acked)
+        return reply
 
-    def _send(self, request: TaskMessage, value: bytes, acknowledge: Acknowledge | None) -> None:
-        assert request.reply_to is not None
-        address = request.reply_to
-        headers = headers_for(MessageKind.RESULT, self._codec, request.task, request.id)
-
-        def delivered(error: KafkaError | None, record: Message) -> None:
-            if error is None:
-                if acknowledge is not None:
-                    self._post(acknowledge)
-                return
-            if acknowledge is None:  # intermediate states are best effort
-                return
-            _log.warning(
-                "result of %s[%s] not acknowledged (%s); sending it again",
-                request.task,
-                request.id,
-                error.str(),
+    def _encoded(self, reply: ResultMessage) -> tuple[ResultMessage, bytes]:
+        try:
+            return reply, encode(reply, self._codec)
+        except Exception as error:  # the codec refused the result (a value without wire form)
+            return self._failed(
+                reply, EncodeError(f"the result of task {reply.task} cannot be encoded: {error}")
             )
-            self._post(lambda: self._send(request, value, acknowledge))
 
-        self._producer.send(
-            address.topic,
+    def _failed(self, reply: ResultMessage, error: Exception) -> tuple[ResultMessage, bytes]:
+        failed = reply.replace(state=TaskState.FAILURE, result=None, error=describe(error))
+        return failed, encode(failed, self._codec)
+
+    def _send(
+        self, request: TaskMessage, value: bytes, on_acked: Callable[[], None] | None
+    ) -> None:
+        assert request.reply_to is not None
+        self._outbox.send(
+            request.reply_to.topic,
             value,
             key=request.id.encode(),
-            headers=headers,
-            partition=address.partition,
-            on_delivery=delivered,
+            headers=headers_for(MessageKind.RESULT, self._codec, request.task, request.id),
+            partition=request.reply_to.partition,
+            on_acked=on_acked,
+            what=f"the result of {request.task}[{request.id}]",
         )

@@ -6,10 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaError, Message
-
 from kafkatask.exceptions import MessageTooLargeError
-from kafkatask.kafka import MessageProducer
 from kafkatask.protocol import (
     ChunkKind,
     ErrorInfo,
@@ -20,6 +17,7 @@ from kafkatask.protocol import (
     headers_for,
 )
 from kafkatask.serialization import Codec, ValueCodec
+from kafkatask.worker.outbox import Outbox
 
 
 class StreamWriter:
@@ -31,21 +29,19 @@ class StreamWriter:
 
     def __init__(
         self,
-        producer: MessageProducer,
+        outbox: Outbox,
         *,
         codec: Codec,
         values: ValueCodec,
         request: TaskMessage,
         max_bytes: int,
-        post: Callable[[Callable[[], None]], None],
     ) -> None:
         assert request.stream_to is not None
-        self._producer = producer
+        self._outbox = outbox
         self._codec = codec
         self._values = values
         self._request = request
         self._max_bytes = max_bytes
-        self._post = post
         self._headers = headers_for(MessageKind.CHUNK, codec, request.task, request.id)
         self.attempt = uuid.uuid4().hex
         self.seq = 0
@@ -94,21 +90,12 @@ class StreamWriter:
             )
         address = self._request.stream_to
         assert address is not None
-        self._producer.send(
+        self._outbox.send(
             address.topic,
             value,
             key=self._request.id.encode(),
             headers=self._headers,
             partition=address.partition,
-            on_delivery=self._delivered(acknowledge) if acknowledge else None,
+            on_acked=acknowledge,
+            what=f"the {kind} record of {self._request.task}[{self._request.id}]",
         )
-
-    def _delivered(
-        self, acknowledge: Callable[[], None]
-    ) -> Callable[[KafkaError | None, Message], None]:
-        def delivered(error: KafkaError | None, record: Message) -> None:
-            # A failed marker leaves its record uncommitted: the task runs again after a restart.
-            if error is None:
-                self._post(acknowledge)
-
-        return delivered

@@ -20,20 +20,31 @@ from typing import TYPE_CHECKING
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from kafkatask.exceptions import TaskRevokedError
 from kafkatask.kafka import MessageProducer, TopicAdmin
 from kafkatask.kafka.config import common_config, producer_config, worker_consumer_config
 from kafkatask.kafka.consuming import position, take
+from kafkatask.middleware.base import WorkerServices
 from kafkatask.protocol import WorkerInfo
 from kafkatask.serialization import codec_named
+from kafkatask.serialization.signing import signer_of
+from kafkatask.worker.dead_letters import DeadLetterWriter
 from kafkatask.worker.dispatch import Dispatcher
+from kafkatask.worker.duplicates import DuplicateFilter
 from kafkatask.worker.events import EventPublisher, Heartbeat, host_info
 from kafkatask.worker.execution import TaskRunner
 from kafkatask.worker.intake import Intake
-from kafkatask.worker.job import Job
 from kafkatask.worker.offsets import OffsetTracker, Receipt, TopicPartitionKey
+from kafkatask.worker.outbox import Outbox
 from kafkatask.worker.pool import ExecutionPool
 from kafkatask.worker.replies import ReplySender
+from kafkatask.worker.retrying import RetryPublisher
+from kafkatask.worker.revocations import Revocations
+from kafkatask.worker.scheduler import DelayScheduler
+from kafkatask.worker.settlement import Settlement
+from kafkatask.worker.stack import MiddlewareStack
 from kafkatask.worker.stats import WorkerStats
+from kafkatask.worker.timers import TimerQueue
 
 if TYPE_CHECKING:
     from kafkatask.app import App
@@ -49,7 +60,8 @@ class Worker:
         app: the application whose registry names the tasks this worker can run.
         queues: queue names to consume (default: the app's default queue).
         concurrency: tasks running at once in this process (default: settings.concurrency).
-        name: this worker's id in events and logs (default: `<app>@<host>:<pid>.<random>`).
+        name: this worker's id in events and logs (default: `<app>@<host>:<random>`).
+        shutdown_grace: seconds running tasks get to finish on stop (default: settings).
     """
 
     def __init__(
@@ -59,6 +71,7 @@ class Worker:
         queues: Sequence[str] | None = None,
         concurrency: int | None = None,
         name: str | None = None,
+        shutdown_grace: float | None = None,
     ) -> None:
         self.app = app
         settings = app.settings
@@ -66,11 +79,14 @@ class Worker:
         self.concurrency = concurrency or settings.concurrency
         self.id = name or f"{app.name}@{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
         self.group_id = f"{settings.namespace}.workers.{'+'.join(self.queues)}"
+        self.shutdown_grace = settings.shutdown_grace if shutdown_grace is None else shutdown_grace
         self.stats = WorkerStats()
+        self.middleware = MiddlewareStack([kind() for kind in app.middleware])
         self._limit = self.concurrency + settings.effective_prefetch
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._started = threading.Event()
+        self._failed_to_start: BaseException | None = None
         self._notices: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._tracker = OffsetTracker()
         self._paused = False
@@ -82,7 +98,13 @@ class Worker:
 
     def run(self) -> None:
         """Consume and run tasks on this thread until `stop()` is called."""
-        self._open()
+        try:
+            self._open()
+        except BaseException as error:
+            self._failed_to_start = error
+            self._started.set()
+            self._stopped.set()
+            raise
         try:
             self._started.set()
             _log.info(
@@ -100,10 +122,21 @@ class Worker:
 
     def start(self) -> threading.Thread:
         """Run the worker on a background thread (for tests and embedding); returns it."""
-        thread = threading.Thread(target=self.run, name=f"kafkatask-worker-{self.id}", daemon=True)
+        thread = threading.Thread(target=self._run_quietly, name=f"kafkatask-worker-{self.id}")
+        thread.daemon = True
         thread.start()
-        self._started.wait(timeout=self.app.settings.connect_timeout * 2)
+        self._started.wait(timeout=self.app.settings.connect_timeout * 3)
+        if self._failed_to_start is not None:
+            raise self._failed_to_start
         return thread
+
+    def _run_quietly(self) -> None:
+        # start() re-raises a failure to start in the caller's thread.
+        try:
+            self.run()
+        except BaseException:
+            if self._failed_to_start is None:
+                raise
 
     def stop(self) -> None:
         """Ask the worker to stop: finish running tasks (up to the grace period), commit, leave."""
@@ -119,9 +152,10 @@ class Worker:
     # -- setup and teardown --------------------------------------------------------------
 
     def _open(self) -> None:
-        settings = self.app.settings
-        topology = self.app.topology
+        settings, topology = self.app.settings, self.app.topology
+        names = topology.names
         codec = codec_named(settings.codec)
+        signer = signer_of(settings)
         admin = TopicAdmin(common_config(settings, self.id), timeout=settings.connect_timeout)
         created = admin.ensure(topology.all(self.queues))
         if created:
@@ -129,75 +163,100 @@ class Worker:
         self._producer = MessageProducer(
             producer_config(settings, self.id), serve_in_background=False
         )
+        self._timers = TimerQueue()
+        self.middleware.start(WorkerServices(self.id, self._timers))
+        outbox = Outbox(self._producer, self._notices.put, signer)
+        replies = ReplySender(outbox, codec, self.id, settings.max_message_bytes)
+        self._events = EventPublisher(outbox, codec, names.events, self.id, settings.events)
+        dead_letters = DeadLetterWriter(outbox, codec, names.dlq, self.id)
+        duplicates = DuplicateFilter(settings.idempotency_window)
+        self._pool = ExecutionPool(self.concurrency)
+        self._dispatcher = Dispatcher(self.concurrency, self._pool, self.middleware, self._timers)
+        self._runner = TaskRunner(
+            worker_id=self.id,
+            values=self.app.values,
+            replies=replies,
+            events=self._events,
+            stats=self.stats,
+            stack=self.middleware,
+            settlement=Settlement(
+                values=self.app.values,
+                replies=replies,
+                retries=RetryPublisher(outbox, codec, names, self.id),
+                dead_letters=dead_letters,
+                events=self._events,
+                stats=self.stats,
+                owe=self._owe,
+                worker_id=self.id,
+                duplicates=duplicates,
+            ),
+            outbox=outbox,
+            codec=codec,
+            max_bytes=settings.max_message_bytes,
+            release=self._dispatcher.release,
+        )
+        self._dispatcher.bind(self._runner)
+        self._revocations = Revocations(settings, names.control, self.id, signer, self._revoke)
+        self._intake = Intake(
+            app=self.app,
+            worker_id=self.id,
+            replies=replies,
+            dead_letters=dead_letters,
+            events=self._events,
+            stats=self.stats,
+            duplicates=duplicates,
+            revoked=self._revocations.__contains__,
+            signer=signer,
+            owe=self._owe,
+        )
+        self._scheduler = DelayScheduler(
+            settings,
+            names,
+            topics=[spec.name for spec in topology.delays()],
+            worker_id=self.id,
+            outbox=outbox,
+            dead_letters=dead_letters,
+        )
+        self._heartbeat = Heartbeat(
+            self._events, self.id, settings.heartbeat_interval, self._describe
+        )
+        self._heartbeat.start()
         self._consumer = Consumer(
             {
                 **worker_consumer_config(settings, self.id, self.group_id),
                 "on_commit": self._on_commit,
             }
         )
-        self._pool = ExecutionPool(self.concurrency)
-        self._dispatcher = Dispatcher(self.concurrency, self._pool)
-        self._events = EventPublisher(
-            self._producer, codec, topology.names.events, self.id, settings.events
-        )
-        replies = ReplySender(
-            self._producer, codec, self.id, settings.max_message_bytes, self._notices.put
-        )
-        runner = TaskRunner(
-            values=self.app.values,
-            replies=replies,
-            events=self._events,
-            stats=self.stats,
-            producer=self._producer,
-            codec=codec,
-            max_bytes=settings.max_message_bytes,
-            on_finished=self._dispatcher.finished,
-            acknowledge=self._acknowledgement,
-            post=self._notices.put,
-        )
-        self._dispatcher.bind(runner)
-        self._intake = Intake(
-            app=self.app,
-            worker_id=self.id,
-            producer=self._producer,
-            codec=codec,
-            replies=replies,
-            events=self._events,
-            stats=self.stats,
-            settle=self._settle,
-            post=self._notices.put,
-        )
-        self._heartbeat = Heartbeat(
-            self._events, self.id, settings.heartbeat_interval, self._describe
-        )
-        self._heartbeat.start()
         self._consumer.subscribe(
-            [topology.names.tasks(q) for q in self.queues],
+            [names.tasks(q) for q in self.queues],
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
         )
 
     def _close(self) -> None:
-        settings = self.app.settings
         self._pause(self._consumer.assignment())
         for job in self._dispatcher.drop():
             self._tracker.abandon(job.receipt)
-        deadline = time.monotonic() + settings.shutdown_grace
+        deadline = time.monotonic() + self.shutdown_grace
         self._drain_until(lambda: self._owed(self._tracker.partitions()) == 0, deadline)
         if self._dispatcher.running():
             _log.warning(
                 "stopping with %d task(s) still running after the %.0fs grace period; "
                 "they will run again on another worker",
                 self._dispatcher.running(),
-                settings.shutdown_grace,
+                self.shutdown_grace,
             )
         self._commit(sync=True)
         self._heartbeat.stop()
+        self._scheduler.close()
+        self._revocations.close()
+        self.middleware.stop()
         self._producer.flush(5.0)
         # close() leaves the group at once, so the partitions move without a session timeout.
         self._consumer.close()
         self._dispatcher.close()
+        self._timers.close()
         self._pool.shutdown()
         _log.info("worker %s stopped", self.id)
 
@@ -242,18 +301,33 @@ class Worker:
             return
         topic, partition, offset = position(record)
         receipt = self._tracker.track((topic, partition), offset)
-        job = self._intake.accept(record, receipt)
+        try:
+            job = self._intake.accept(record, receipt)
+        except Exception:  # a bug must not stop the worker; the record stays uncommitted
+            _log.exception("could not take %s[%d]@%d", topic, partition, offset)
+            self._tracker.abandon(receipt)
+            return
         if job is not None:
-            # A streamed job owes its end (or error) marker as well as its final reply.
-            receipt.outstanding = 1 if job.message.mode == "invoke" else 2
             self._dispatcher.admit(job)
 
-    def _acknowledgement(self, job: Job) -> Callable[[], None]:
-        return lambda: self._settle(job.receipt)
+    # -- what each record owes -------------------------------------------------------------
 
-    def _settle(self, receipt: Receipt) -> None:
+    def _owe(self, receipt: Receipt, count: int) -> Callable[[], None]:
+        """`receipt` is done after `count` acknowledgements; returns the acknowledgement.
+
+        Called from any thread; the counting happens on the consumer thread, in order.
+        """
+        self._notices.put(lambda: self._expect(receipt, count))
+        return lambda: self._notices.put(lambda: self._acknowledged(receipt))
+
+    def _expect(self, receipt: Receipt, count: int) -> None:
+        receipt.outstanding += count
+        if count == 0 and receipt.outstanding == 0:
+            self._tracker.complete(receipt)
+
+    def _acknowledged(self, receipt: Receipt) -> None:
         receipt.outstanding -= 1
-        if receipt.outstanding <= 0:
+        if receipt.outstanding == 0:
             self._tracker.complete(receipt)
 
     def _drain_notices(self) -> None:
@@ -272,6 +346,18 @@ class Worker:
 
     def _owed(self, partitions: list[TopicPartitionKey]) -> int:
         return sum(self._tracker.owed(tp) for tp in partitions)
+
+    # -- revocation ----------------------------------------------------------------------
+
+    def _revoke(self, task_ids: set[str], terminate: bool) -> None:
+        """Called by the control reader: answer REVOKED for waiting jobs, maybe interrupt."""
+        for job in self._dispatcher.drop_ids(task_ids):
+            self._intake.revoke_later(job, f"task {job.label()} was revoked before it started")
+        if terminate:
+            for task_id in task_ids:
+                running = self._runner.running.get(task_id)
+                if running is not None:
+                    running.interrupt(TaskRevokedError)
 
     # -- flow control --------------------------------------------------------------------
 
@@ -367,6 +453,3 @@ def _describe(partitions: list[TopicPartition]) -> str:
 
 def _describe_offsets(positions: dict[TopicPartitionKey, int]) -> str:
     return ", ".join(f"{t}[{p}]@{o}" for (t, p), o in positions.items())
-
-
-__all__ = ["Worker"]

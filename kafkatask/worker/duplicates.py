@@ -1,0 +1,80 @@
+"""DuplicateFilter: the same task id sent twice runs once within a window.
+
+A client that retries a send after a timeout re-sends the same task id; both records land on
+the same partition (the task id is the record key when there is no other key), so the worker
+that owns it sees both. The second one is not run: if the first is still running, its caller
+is answered with the first one's result when it comes; if the first already finished, with
+that result at once. Retries of a task are not duplicates: the key is (task id, retries).
+The window lives in the worker's memory; a partition that moves to another worker between the
+two sends may run the task twice (at-least-once still holds).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from kafkatask.protocol import ResultMessage, TaskMessage
+
+Key = tuple[str, int]
+
+
+@dataclass
+class _Entry:
+    seen_at: float
+    reply: ResultMessage | None = None
+    waiting: list[TaskMessage] = field(default_factory=list)
+
+
+class DuplicateFilter:
+    def __init__(self, window: float, capacity: int = 100_000) -> None:
+        self._window = window
+        self._capacity = capacity
+        self._entries: OrderedDict[Key, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, message: TaskMessage) -> tuple[bool, ResultMessage | None]:
+        """(is a duplicate, the first one's final reply if it already has one).
+
+        A duplicate without a reply yet is remembered and returned by `finish` later.
+        """
+        if self._window <= 0:
+            return False, None
+        key = (message.id, message.retries)
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            entry = self._entries.get(key)
+            if entry is None:
+                self._entries[key] = _Entry(now)
+                if len(self._entries) > self._capacity:
+                    self._entries.popitem(last=False)
+                return False, None
+            if entry.reply is None:
+                entry.waiting.append(message)
+            return True, entry.reply
+
+    def finish(self, message: TaskMessage, reply: ResultMessage | None) -> list[TaskMessage]:
+        """The first one's final reply (None when it was retried); returns the duplicates that
+        were waiting for it."""
+        with self._lock:
+            entry = self._entries.get((message.id, message.retries))
+            if entry is None:
+                return []
+            entry.reply = reply
+            waiting, entry.waiting = entry.waiting, []
+        return waiting
+
+    def forget(self, message: TaskMessage) -> None:
+        """The first one was abandoned (its partition moved): a later copy must run."""
+        with self._lock:
+            self._entries.pop((message.id, message.retries), None)
+
+    def _expire(self, now: float) -> None:
+        while self._entries:
+            key, oldest = next(iter(self._entries.items()))
+            if now - oldest.seen_at < self._window:
+                return
+            del self._entries[key]

@@ -1,0 +1,100 @@
+"""Outbox: the records a worker owes (replies, markers, dead letters, retries), sent until
+the broker has them.
+
+A record whose delivery fails for a passing reason (the broker restarting, a timeout) is sent
+again; one that can never be delivered (a partition that does not exist, a record the broker
+refuses as too large) is logged and given up, so one bad request cannot stall a partition.
+`on_acked` callbacks must be safe to call from any thread (the worker's post a notice to its
+consumer thread, which owns the offsets).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from confluent_kafka import KafkaError, KafkaException, Message
+
+from kafkatask.kafka import MessageProducer
+from kafkatask.protocol import Headers
+from kafkatask.serialization.signing import Signer
+
+_log = logging.getLogger("kafkatask.worker")
+
+_PERMANENT = {
+    KafkaError._UNKNOWN_PARTITION,
+    KafkaError._UNKNOWN_TOPIC,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError.MSG_SIZE_TOO_LARGE,
+    KafkaError._INVALID_ARG,
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.INVALID_RECORD,
+}
+
+Post = Callable[[Callable[[], None]], None]
+
+
+class Outbox:
+    def __init__(self, producer: MessageProducer, post: Post, signer: Signer | None) -> None:
+        self._producer = producer
+        self._post = post
+        self._signer = signer
+
+    def send(
+        self,
+        topic: str,
+        value: bytes,
+        *,
+        key: bytes | None,
+        headers: Headers,
+        partition: int | None = None,
+        on_acked: Callable[[], None] | None = None,
+        what: str = "a record",
+        sign: bool = True,
+    ) -> None:
+        """Send until delivered, then call `on_acked`.
+
+        Without `on_acked` the record is best effort: not sent again when it fails.
+        """
+        if sign and self._signer is not None:
+            headers = self._signer.sign(headers, value)
+
+        def retry() -> None:
+            self.send(
+                topic,
+                value,
+                key=key,
+                headers=headers,
+                partition=partition,
+                on_acked=on_acked,
+                what=what,
+                sign=False,
+            )
+
+        def delivered(error: KafkaError | None, record: Message | None) -> None:
+            if error is None:
+                if on_acked is not None:
+                    on_acked()
+            elif on_acked is not None:
+                self._failed(error, what, retry, on_acked)
+
+        try:
+            self._producer.send(
+                topic, value, key=key, headers=headers, partition=partition, on_delivery=delivered
+            )
+        except KafkaException as raised:
+            delivered(raised.args[0], None)
+
+    def _failed(
+        self,
+        error: KafkaError,
+        what: str,
+        retry: Callable[[], None],
+        on_acked: Callable[[], None],
+    ) -> None:
+        if error.code() in _PERMANENT:
+            _log.error("giving up on %s: %s (it can never be delivered)", what, error.str())
+            on_acked()
+        else:
+            _log.warning("%s was not delivered (%s); sending it again", what, error.str())
+            self._post(retry)

@@ -1,0 +1,161 @@
+"""Settlement: send what became of a job (its reply, stream marker, dead letter or retry),
+and tell the consumer thread how many acknowledgements the job's offset waits for."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from kafkatask.exceptions import EncodeError
+from kafkatask.middleware.base import Outcome
+from kafkatask.protocol import Attempt, ResultMessage
+from kafkatask.remote_errors import describe
+from kafkatask.serialization import ValueCodec
+from kafkatask.states import TaskState
+from kafkatask.worker.dead_letters import DeadLetterWriter
+from kafkatask.worker.duplicates import DuplicateFilter
+from kafkatask.worker.events import EventPublisher, preview
+from kafkatask.worker.job import Job
+from kafkatask.worker.offsets import Receipt
+from kafkatask.worker.replies import ReplySender
+from kafkatask.worker.retrying import RetryPublisher
+from kafkatask.worker.stats import WorkerStats
+from kafkatask.worker.streaming import StreamWriter
+
+_log = logging.getLogger("kafkatask.worker")
+
+Owe = Callable[[Receipt, int], Callable[[], None]]
+"""Declare that a receipt waits for n acknowledgements; returns the callable for each one."""
+
+
+class Settlement:
+    def __init__(
+        self,
+        *,
+        values: ValueCodec,
+        replies: ReplySender,
+        retries: RetryPublisher,
+        dead_letters: DeadLetterWriter,
+        events: EventPublisher,
+        stats: WorkerStats,
+        owe: Owe,
+        worker_id: str,
+        duplicates: DuplicateFilter,
+    ) -> None:
+        self._worker_id = worker_id
+        self._duplicates = duplicates
+        self._values = values
+        self._replies = replies
+        self._retries = retries
+        self._dead_letters = dead_letters
+        self._events = events
+        self._stats = stats
+        self._owe = owe
+
+    def settle(self, job: Job, outcome: Outcome, began: float, writer: StreamWriter | None) -> None:
+        runtime = time.perf_counter() - began
+        if outcome.kind == "success":
+            outcome = self._success(job, outcome, runtime, writer)
+            if outcome.kind == "success":
+                return
+        if outcome.kind == "retry":
+            self._retry(job, outcome, runtime)
+        else:
+            self._failure(job, outcome, runtime, writer)
+
+    def _success(
+        self, job: Job, outcome: Outcome, runtime: float, writer: StreamWriter | None
+    ) -> Outcome:
+        try:
+            tree = self._values.encode(outcome.value, f"the result of task {job.name}")
+        except EncodeError as error:
+            return Outcome("failure", error=error)
+        acknowledge = self._owe(job.receipt, 2 if writer else 1)
+        if writer is not None:
+            writer.end(acknowledge)
+        reply = self._replies.final(
+            job.message, TaskState.SUCCESS, acknowledge, result=tree, runtime=runtime
+        )
+        self._answer_duplicates(job, reply)
+        state = reply.state
+        succeeded = state == TaskState.SUCCESS
+        self._stats.finished(succeeded=succeeded)
+        kind = "task-succeeded" if succeeded else "task-failed"
+        self._events.task(
+            kind, job.message, job.receipt, runtime=runtime, result=preview(outcome.value)
+        )
+        _log.info("Task %s %s in %.4fs", job.label(), kind.removeprefix("task-"), runtime)
+        return outcome
+
+    def _failure(
+        self, job: Job, outcome: Outcome, runtime: float, writer: StreamWriter | None
+    ) -> None:
+        assert outcome.error is not None
+        info = describe(outcome.error)
+        revoked = outcome.kind == "revoked"
+        owed = 1 + (writer is not None) + outcome.dead_letter
+        acknowledge = self._owe(job.receipt, owed)
+        if writer is not None:
+            writer.fail(info, acknowledge)
+        if outcome.dead_letter:
+            self._dead_letters.write(
+                job.record,
+                reason="retries-exhausted",
+                error=info,
+                message=job.message,
+                attempts=[
+                    *job.message.history,
+                    Attempt(
+                        retries=job.message.retries,
+                        worker=self._worker_id,
+                        error=info,
+                        at=time.time(),
+                    ),
+                ],
+                on_acked=acknowledge,
+            )
+        state = TaskState.REVOKED if revoked else TaskState.FAILURE
+        reply = self._replies.final(job.message, state, acknowledge, error=info, runtime=runtime)
+        self._answer_duplicates(job, reply)
+        self._stats.finished(succeeded=False)
+        event = "task-revoked" if revoked else "task-failed"
+        self._events.task(event, job.message, job.receipt, runtime=runtime, error=info)
+        _log.error(
+            "Task %s %s: %s: %s",
+            job.label(),
+            "revoked" if revoked else "raised",
+            info.type,
+            info.message,
+            exc_info=None if revoked else outcome.error,
+        )
+
+    def _answer_duplicates(self, job: Job, reply: ResultMessage) -> None:
+        """Copies of this task that arrived while it ran get its reply too (best effort)."""
+        for duplicate in self._duplicates.finish(job.message, reply):
+            if duplicate.reply_to is not None and duplicate.reply_to != job.message.reply_to:
+                self._replies.final(
+                    duplicate, reply.state, _nothing, result=reply.result, error=reply.error
+                )
+
+    def _retry(self, job: Job, outcome: Outcome, runtime: float) -> None:
+        assert outcome.error is not None
+        assert outcome.countdown is not None
+        info = describe(outcome.error)
+        self._retries.publish(job, outcome.countdown, info, self._owe(job.receipt, 1))
+        self._duplicates.finish(job.message, None)
+        self._replies.state(job.message, TaskState.RETRY, info)
+        self._stats.retrying()
+        self._events.task("task-retried", job.message, job.receipt, runtime=runtime, error=info)
+        _log.warning(
+            "Task %s retry %d in %.1fs: %s: %s",
+            job.label(),
+            job.message.retries + 1,
+            outcome.countdown,
+            info.type,
+            info.message,
+        )
+
+
+def _nothing() -> None:
+    """The acknowledgement of a reply nothing waits for."""
