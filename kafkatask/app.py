@@ -16,6 +16,7 @@ from langchain_core.runnables import Runnable
 from pydantic import ValidationError
 
 from kafkatask.client import ClientConnection
+from kafkatask.control import Control
 from kafkatask.exceptions import TaskRegistrationError
 from kafkatask.middleware import DEFAULT_MIDDLEWARE, Middleware
 from kafkatask.options import TaskOptions
@@ -86,6 +87,8 @@ class App:
         )
         self._connection: ClientConnection | None = None
         self._connect_lock = threading.Lock()
+        self.control = Control(self)
+        """Commands to every worker: `app.control.revoke(task_id, terminate=False)`."""
 
     def __repr__(self) -> str:
         return f"<App {self.name} {self.settings.bootstrap_servers} ns={self.settings.namespace}>"

@@ -101,6 +101,10 @@ class AsyncResult(Generic[R]):
         message = self._slot.message if self._slot else None
         return message.retries if message else 0
 
+    def revoke(self, terminate: bool = False) -> None:
+        """Cancel the task if it has not started (or, with terminate, if it is running)."""
+        self._app.control.revoke(self.id, terminate=terminate)
+
     def on_ready(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on the client's reply thread) once the task is final."""
         if self._slot is None:
@@ -184,4 +188,9 @@ class AsyncResult(Generic[R]):
             else:
                 assert message.error is not None
                 self._value = rebuild(message.error)
+                if message.retries:
+                    self._value.add_note(
+                        f"task {message.task}[{message.id}] failed after "
+                        f"{message.retries + 1} attempts ({message.retries} retries)"
+                    )
         return self._value

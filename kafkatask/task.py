@@ -84,6 +84,8 @@ class Task(RemoteRunnable[R], Generic[P, R]):
         headers: Mapping[str, str] | None = None,
         ignore_result: bool | None = None,
         stream: bool = False,
+        countdown: float | None = None,
+        eta: dt.datetime | float | None = None,
     ) -> _Handle[R]:
         """Send the task with options; returns at once with a handle on its result.
 
@@ -96,6 +98,9 @@ class Task(RemoteRunnable[R], Generic[P, R]):
             ignore_result: send no result back (fire and forget).
             stream: have the worker stream the output; read it with `result.stream()`, and
                 `result.get()` returns the aggregated output.
+            countdown: run no earlier than this many seconds from now.
+            eta: run no earlier than this time (a timezone-aware datetime, or epoch seconds).
+                Delayed tasks wait in Kafka's delay topics, not in a worker's memory.
 
         Raises:
             TypeError: the arguments do not fit the task's signature.
@@ -115,6 +120,7 @@ class Task(RemoteRunnable[R], Generic[P, R]):
             headers=headers,
             ignore_result=ignore_result,
             mode="stream" if stream else "invoke",
+            eta=_due(countdown, eta),
         )
         return self.app.send(message, key)
 
@@ -199,6 +205,7 @@ class Task(RemoteRunnable[R], Generic[P, R]):
         ignore_result: bool | None = None,
         config: RunnableConfig | None = None,
         mode: TaskMode = "invoke",
+        eta: float | None = None,
     ) -> TaskMessage:
         values = self.app.values
         wire_args = [values.encode(value, self._where(index)) for index, value in enumerate(args)]
@@ -218,6 +225,7 @@ class Task(RemoteRunnable[R], Generic[P, R]):
             key=key,
             headers=dict(headers or {}),
             expires_at=_deadline(expires),
+            eta=eta,
             track_started=self.options.track_started or self.app.settings.track_started,
             reply_to=None if skip_reply else self.app.reply_to(),
             stream_to=self.app.stream_to() if mode != "invoke" else None,
@@ -228,6 +236,18 @@ class Task(RemoteRunnable[R], Generic[P, R]):
         name = self.target.parameter_name(index)
         label = f"argument {name!r} (position {index})" if name else f"argument {index}"
         return f"{label} of task {self.name}"
+
+
+def _due(countdown: float | None, eta: dt.datetime | float | None) -> float | None:
+    if countdown is not None and eta is not None:
+        raise ValueError("give countdown or eta, not both")
+    if countdown is not None:
+        return time.time() + float(countdown)
+    if isinstance(eta, dt.datetime):
+        if eta.tzinfo is None:
+            raise ValueError("eta must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        return eta.timestamp()
+    return eta
 
 
 def _deadline(expires: float | dt.datetime | None) -> float | None:

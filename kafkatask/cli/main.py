@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kafkatask.cli.broker import broker
+from kafkatask.cli.dlq import dlq
 from kafkatask.cli.topics import topics
 from kafkatask.cli.worker import worker
 
@@ -18,6 +19,7 @@ def cli() -> None:
 cli.add_command(broker)
 cli.add_command(worker)
 cli.add_command(topics)
+cli.add_command(dlq)
 
 
 def main() -> None:

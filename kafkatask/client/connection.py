@@ -95,7 +95,9 @@ class ClientConnection:
         topic, _ = self.ensure_queue(message.queue)
         if message.eta is not None:
             topic = delayed_topic(self.topology.names, message)
-            partition = None if topic != self.topology.names.tasks(message.queue) else partition
+            if topic != self.topology.names.tasks(message.queue):
+                self._ensure_delay_topics()
+                partition = None
         value = encode(message, self.codec)
         if len(value) > self.settings.max_message_bytes:
             raise MessageTooLargeError(
@@ -119,6 +121,14 @@ class ClientConnection:
             on_delivery=self._on_delivery(message, slot),
         )
         return slot
+
+    def _ensure_delay_topics(self) -> None:
+        specs = self.topology.delays()
+        if specs[0].name in self._partitions:
+            return
+        with self._topics_lock:
+            self.admin.ensure(specs)
+            self._partitions.update({spec.name: spec.partitions for spec in specs})
 
     def send_control(self, value: bytes, headers: Headers) -> None:
         """Send a command to every worker and wait until the broker has it."""

@@ -8,6 +8,7 @@ A job that must wait before it starts (a rate limit) waits on the worker's timer
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
@@ -52,7 +53,10 @@ class Dispatcher:
         self._runner = runner
 
     def admit(self, job: Job) -> None:
-        wait = self._stack.before_start(job)
+        # A task due in less than the smallest delay bucket comes straight to its queue and
+        # waits here for its eta (at most a second or so).
+        due_in = job.message.eta - time.time() if job.message.eta is not None else 0.0
+        wait = max(self._stack.before_start(job), due_in)
         if wait > 0:
             with self._lock:
                 self._waiting.add(job)
