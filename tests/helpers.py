@@ -42,13 +42,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def spawn_worker(
-    settings: Settings, app: str, *args: str, log: Path | None = None
+    settings: Settings,
+    app: str,
+    *args: str,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """`kafkatask worker -A app ...` as a child process with the test's settings."""
     command = [sys.executable, "-m", "kafkatask", "worker", "-A", app, *args]
+    environment = {**settings_env(settings), **(env or {})}
     if log is None:
-        return subprocess.Popen(command, env=settings_env(settings), cwd=ROOT)
+        return subprocess.Popen(command, env=environment, cwd=ROOT)
     with log.open("ab") as output:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            command, env=settings_env(settings), cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+            command, env=environment, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
         )

@@ -338,11 +338,19 @@ class Worker:
                 return
             notice()
 
-    def _drain_until(self, done: Callable[[], bool], deadline: float) -> None:
+    def _drain_until(
+        self, done: Callable[[], bool], deadline: float, *, in_callback: bool = False
+    ) -> None:
+        """Serve acknowledgements until `done()` or the deadline.
+
+        Outside a rebalance callback a zero-timeout consume also keeps the group membership
+        alive; inside one, the consumer must not be polled again (librdkafka forbids it).
+        """
         while not done() and time.monotonic() < deadline:
             self._producer.poll(0.02)
             self._drain_notices()
-            self._consumer.consume(1, timeout=0)
+            if not in_callback:
+                self._consumer.consume(1, timeout=0)
 
     def _owed(self, partitions: list[TopicPartitionKey]) -> int:
         return sum(self._tracker.owed(tp) for tp in partitions)
@@ -415,7 +423,7 @@ class Worker:
         for job in self._dispatcher.drop(set(revoked)):
             self._tracker.abandon(job.receipt)
         deadline = time.monotonic() + self.app.settings.rebalance_grace
-        self._drain_until(lambda: self._owed(revoked) == 0, deadline)
+        self._drain_until(lambda: self._owed(revoked) == 0, deadline, in_callback=True)
         self._commit(sync=True, partitions=revoked)
         for tp in revoked:
             self._tracker.forget(tp)

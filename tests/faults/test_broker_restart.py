@@ -1,0 +1,62 @@
+"""Fault 2: restart the broker in the middle of 2,000 tasks; everyone reconnects."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from kafkatask import App
+from kafkatask.local_broker import LocalBroker
+from kafkatask.local_broker.launcher import default_home
+from tests.faults.conftest import Workers
+from tests.helpers import wait_for
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.timeout(300)
+def test_broker_restart_mid_run(settings, tmp_path, record_figures):
+    # Given a broker of this test's own, a worker and 2,000 tasks on their way
+    broker = LocalBroker(
+        home=tmp_path / "broker", port=_free_port(), cache_dir=default_home() / "cache"
+    )
+    broker.start()
+    own = settings.model_copy(update={"bootstrap_servers": broker.bootstrap})
+    app = App("restart-client", settings=own, delivery_timeout=120.0)
+    workers = Workers(own, tmp_path)
+    try:
+        sleepy = app.task(lambda index, seconds: index, name="faults.sleepy")
+        workers.start("worker", "-c", "8", env={"KAFKATASK_DELIVERY_TIMEOUT": "120"})
+        results = [sleepy.delay(i, 0.01) for i in range(2000)]
+        wait_for(lambda: sum(r.ready() for r in results) >= 400, 120, "400 results")
+
+        # When the broker stops and starts again
+        down_at = time.monotonic()
+        done_before = sum(r.ready() for r in results)
+        broker.stop()
+        time.sleep(2.0)  # the broker is really away for a while (this is the fault)
+        broker.start()
+        downtime = time.monotonic() - down_at
+
+        # Then clients and workers reconnect by themselves and every task completes
+        assert [r.get(timeout=240) for r in results] == list(range(2000))
+        record_figures(
+            sent=2000,
+            completed=sum(r.successful() for r in results),
+            lost=2000 - sum(r.successful() for r in results),
+            answered_before_restart=done_before,
+            broker_down_seconds=round(downtime, 1),
+            ran_twice=sum(1 for c in workers.executions().values() if c > 1),
+            duplicates_suppressed=app.connection.router.duplicates,
+            dead_lettered=0,
+        )
+    finally:
+        workers.stop_all()
+        app.close()
+        broker.stop()
