@@ -15,6 +15,17 @@ from tests.helpers import ROOT, settings_env, spawn_worker
     [
         ("examples.demo", ["add.delay(2, 3).get() -> 5", "5 answers in input order", "chunks"]),
         (
+            "examples.reliability",
+            [
+                "HELLO",
+                "report-7 finished after 2 retries",
+                "LATER after",
+                "revoked: task examples.call_model",
+                "state: FAILURE retries: 1",
+                "dead letter: retries-exhausted 2 attempts",
+            ],
+        ),
+        (
             "examples.runnables",
             [
                 "Logs never forget.",
