@@ -57,3 +57,24 @@ def spawn_worker(
         return subprocess.Popen(
             command, env=environment, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
         )
+
+
+def free_port_pair() -> int:
+    """A port P with P and P+1 free, below Linux's ephemeral range (32768-60999).
+
+    A broker restarted on an ephemeral port can find it taken as the source port of one of
+    its own clients' reconnection attempts.
+    """
+    import random
+    import socket
+
+    for _ in range(200):
+        port = random.randrange(20_000, 30_000)
+        try:
+            for candidate in (port, port + 1):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair between 20000 and 30000")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -11,20 +10,14 @@ from kafkatask import App
 from kafkatask.local_broker import LocalBroker
 from kafkatask.local_broker.launcher import default_home
 from tests.faults.conftest import Workers
-from tests.helpers import wait_for
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.helpers import free_port_pair, wait_for
 
 
 @pytest.mark.timeout(300)
 def test_broker_restart_mid_run(settings, tmp_path, record_figures):
     # Given a broker of this test's own, a worker and 2,000 tasks on their way
     broker = LocalBroker(
-        home=tmp_path / "broker", port=_free_port(), cache_dir=default_home() / "cache"
+        home=tmp_path / "broker", port=free_port_pair(), cache_dir=default_home() / "cache"
     )
     broker.start()
     own = settings.model_copy(update={"bootstrap_servers": broker.bootstrap})

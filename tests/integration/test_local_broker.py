@@ -13,13 +13,7 @@ import pytest
 
 from kafkatask.local_broker import BrokerStartError, LocalBroker
 from kafkatask.local_broker.launcher import default_home
-from tests.helpers import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.helpers import ROOT, free_port_pair
 
 
 def _java_processes(workdir: Path) -> list[int]:
@@ -85,7 +79,7 @@ def test_java_missing(tmp_path, monkeypatch, shared_cache):
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    broker = LocalBroker(home=tmp_path, port=_free_port(), cache_dir=shared_cache)
+    broker = LocalBroker(home=tmp_path, port=free_port_pair(), cache_dir=shared_cache)
     with pytest.raises(BrokerStartError, match="Java is not on PATH; install a JDK >= 17"):
         broker.start()
 
@@ -95,14 +89,14 @@ def test_maven_missing_when_not_cached(tmp_path, monkeypatch):
     only_java.mkdir()
     (only_java / "java").symlink_to(shutil.which("java"))
     monkeypatch.setenv("PATH", str(only_java))
-    broker = LocalBroker(home=tmp_path, port=_free_port())
+    broker = LocalBroker(home=tmp_path, port=free_port_pair())
     with pytest.raises(BrokerStartError, match=r"Maven \('mvn'\) is not on PATH.*install Maven"):
         broker.start()
 
 
 def test_broker_that_does_not_come_up_in_time_is_killed(tmp_path, shared_cache):
     broker = LocalBroker(
-        home=tmp_path, port=_free_port(), cache_dir=shared_cache, start_timeout=0.5
+        home=tmp_path, port=free_port_pair(), cache_dir=shared_cache, start_timeout=0.5
     )
     with pytest.raises(BrokerStartError, match=r"did not answer on .* within 0.5s; see .*log"):
         broker.start()
@@ -111,7 +105,7 @@ def test_broker_that_does_not_come_up_in_time_is_killed(tmp_path, shared_cache):
 
 
 def test_start_reuses_stop_stops(tmp_path, shared_cache):
-    broker = LocalBroker(home=tmp_path, port=_free_port(), cache_dir=shared_cache)
+    broker = LocalBroker(home=tmp_path, port=free_port_pair(), cache_dir=shared_cache)
     assert broker.start() is True
     try:
         assert broker.answers()
