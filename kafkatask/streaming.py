@@ -85,48 +85,68 @@ class StreamFollower:
         return outcome
 
 
-class ChunkStream:
+_MORE = object()
+"""A record the reader skips (an older attempt, a repeated seq, a start marker)."""
+_END = object()
+
+
+class _Reader:
+    """What the sync and async chunk streams share: the rule, the cursor, the decoding."""
+
+    def __init__(self, cursor: StreamCursor, values: ValueCodec) -> None:
+        self._follower = StreamFollower(cursor)
+        self._values = values
+        self.cursor = cursor
+        self._finished = False
+
+    def _read(self, offset: int, chunk: StreamChunk) -> Any:
+        """The decoded chunk, _MORE to read on, or _END; raises the stream's error."""
+        outcome = self._follower.accept(offset, chunk)
+        if outcome is None:
+            return _MORE
+        kind, data = outcome
+        self.cursor = self._follower.cursor
+        if kind == "chunk":
+            return self._values.decode(data)
+        self._finished = True
+        if kind == "error":
+            raise rebuild(data)
+        return _END
+
+
+class ChunkStream(_Reader):
     """Iterates a task's chunks; `cursor` is where to resume after the last one yielded."""
 
     def __init__(
         self, source: Iterator[tuple[int, StreamChunk]], cursor: StreamCursor, values: ValueCodec
     ) -> None:
+        super().__init__(cursor, values)
         self._source = source
-        self._follower = StreamFollower(cursor)
-        self._values = values
-        self.cursor = cursor
-        self._finished = False
 
     def __iter__(self) -> ChunkStream:
         return self
 
     def __next__(self) -> Any:
         while not self._finished:
-            offset, chunk = next(self._source)
-            outcome = self._follower.accept(offset, chunk)
-            if outcome is None:
-                continue
-            kind, data = outcome
-            self.cursor = self._follower.cursor
-            if kind == "chunk":
-                return self._values.decode(data)
-            self._finish()
-            if kind == "error":
-                raise rebuild(data)
+            try:
+                value = self._read(*next(self._source))
+            except BaseException:
+                self.close()
+                raise
+            if value is not _MORE and value is not _END:
+                return value
+        self.close()
         raise StopIteration
 
     def close(self) -> None:
         """Stop reading (closes a replay's consumer)."""
-        self._finish()
-
-    def _finish(self) -> None:
         self._finished = True
         close = getattr(self._source, "close", None)
         if close is not None:
             close()
 
 
-class AsyncChunkStream:
+class AsyncChunkStream(_Reader):
     """The async twin of ChunkStream."""
 
     def __init__(
@@ -135,28 +155,22 @@ class AsyncChunkStream:
         cursor: StreamCursor,
         values: ValueCodec,
     ) -> None:
+        super().__init__(cursor, values)
         self._source = source
-        self._follower = StreamFollower(cursor)
-        self._values = values
-        self.cursor = cursor
-        self._finished = False
 
     def __aiter__(self) -> AsyncChunkStream:
         return self
 
     async def __anext__(self) -> Any:
         while not self._finished:
-            offset, chunk = await anext(self._source)
-            outcome = self._follower.accept(offset, chunk)
-            if outcome is None:
-                continue
-            kind, data = outcome
-            self.cursor = self._follower.cursor
-            if kind == "chunk":
-                return self._values.decode(data)
-            await self.aclose()
-            if kind == "error":
-                raise rebuild(data)
+            try:
+                value = self._read(*await anext(self._source))
+            except BaseException:
+                await self.aclose()
+                raise
+            if value is not _MORE and value is not _END:
+                return value
+        await self.aclose()
         raise StopAsyncIteration
 
     async def aclose(self) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 
+from kafkatask.client.waiters import AsyncWaiters, until_resolved, wake
 from kafkatask.protocol import ErrorInfo, ResultMessage
 from kafkatask.states import TaskState
 
@@ -33,7 +33,7 @@ class ResultSlot:
         self.duplicates = 0
         self._done = threading.Event()
         self._lock = threading.Lock()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._waiters = AsyncWaiters()
         self._callbacks: list[Callable[[], None]] = []
 
     def on_done(self, callback: Callable[[], None]) -> None:
@@ -60,10 +60,9 @@ class ResultSlot:
                 return True
             self.message = message
             self._done.set()
-            waiters, self._waiters = self._waiters, []
+            waiting = self._waiters.take()
             callbacks, self._callbacks = self._callbacks, []
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_resolve, future)
+        wake(waiting)
         for callback in callbacks:
             callback()
         return True
@@ -79,23 +78,12 @@ class ResultSlot:
         return self._done.wait(timeout)
 
     async def wait_async(self, timeout: float | None) -> bool:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
         with self._lock:
             if self._done.is_set():
                 return True
-            self._waiters.append((loop, future))
+            future = self._waiters.add()
         try:
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            return False
+            return await until_resolved(future, timeout)
         finally:
             with self._lock:
-                if (loop, future) in self._waiters:
-                    self._waiters.remove((loop, future))
-        return True
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+                self._waiters.discard(future)

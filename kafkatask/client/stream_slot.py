@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
+from kafkatask.client.waiters import AsyncWaiters, until_resolved, wake
 from kafkatask.protocol import StreamChunk
 
 
@@ -17,15 +17,14 @@ class StreamSlot:
         """An offset of the stream partition at or before this task's first record."""
         self.records: list[tuple[int, StreamChunk]] = []
         self._changed = threading.Condition()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._waiters = AsyncWaiters()
 
     def append(self, offset: int, chunk: StreamChunk) -> None:
         with self._changed:
             self.records.append((offset, chunk))
             self._changed.notify_all()
-            waiters, self._waiters = self._waiters, []
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_resolve, future)
+            waiting = self._waiters.take()
+        wake(waiting)
 
     def wait(self, count: int, timeout: float | None) -> bool:
         """Wait until there are more than `count` records."""
@@ -33,19 +32,12 @@ class StreamSlot:
             return self._changed.wait_for(lambda: len(self.records) > count, timeout)
 
     async def wait_async(self, count: int, timeout: float | None) -> bool:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
         with self._changed:
             if len(self.records) > count:
                 return True
-            self._waiters.append((loop, future))
+            future = self._waiters.add()
         try:
-            await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            return False
-        return True
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+            return await until_resolved(future, timeout)
+        finally:
+            with self._changed:
+                self._waiters.discard(future)

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 
 from kafkatask.delays import TOLERANCE, bucket_named, delayed_topic
 from kafkatask.exceptions import DecodeError
@@ -28,6 +28,7 @@ from kafkatask.kafka.consuming import position, take
 from kafkatask.protocol import AnyHeaders, Headers, TaskMessage, decode
 from kafkatask.remote_errors import describe
 from kafkatask.settings import Settings
+from kafkatask.worker.commits import commit_done
 from kafkatask.worker.dead_letters import DeadLetterWriter
 from kafkatask.worker.job import RawRecord
 from kafkatask.worker.offsets import OffsetTracker, Receipt
@@ -165,19 +166,7 @@ class DelayScheduler:
                 return
 
     def _commit(self, sync: bool, partitions: list[tuple[str, int]] | None = None) -> None:
-        positions = self._tracker.uncommitted(partitions)
-        if not positions:
-            return
-        offsets = [TopicPartition(t, p, o) for (t, p), o in positions.items()]
-        try:
-            if sync:
-                self._consumer.commit(offsets=offsets, asynchronous=False)
-            else:
-                self._consumer.commit(offsets=offsets, asynchronous=True)
-        except KafkaException as error:
-            _log.warning("scheduler commit failed: %s", error)
-            return
-        self._tracker.committed(positions)
+        commit_done(self._consumer, self._tracker, sync=sync, partitions=partitions)
 
     # -- rebalances ----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from kafkatask.exceptions import TaskRevokedError
 from kafkatask.kafka import MessageProducer, TopicAdmin
@@ -28,12 +28,14 @@ from kafkatask.middleware.base import WorkerServices
 from kafkatask.protocol import WorkerInfo
 from kafkatask.serialization import codec_named
 from kafkatask.serialization.signing import signer_of
+from kafkatask.worker.commits import commit_done
 from kafkatask.worker.dead_letters import DeadLetterWriter
 from kafkatask.worker.dispatch import Dispatcher
 from kafkatask.worker.duplicates import DuplicateFilter
 from kafkatask.worker.events import EventPublisher, Heartbeat, host_info
 from kafkatask.worker.execution import TaskRunner
 from kafkatask.worker.intake import Intake
+from kafkatask.worker.metrics import WorkerMetrics
 from kafkatask.worker.offsets import OffsetTracker, Receipt, TopicPartitionKey
 from kafkatask.worker.outbox import Outbox
 from kafkatask.worker.pool import ExecutionPool
@@ -62,6 +64,8 @@ class Worker:
         concurrency: tasks running at once in this process (default: settings.concurrency).
         name: this worker's id in events and logs (default: `<app>@<host>:<random>`).
         shutdown_grace: seconds running tasks get to finish on stop (default: settings).
+        metrics_port: serve Prometheus metrics on this port (0: any free one), see metrics.py.
+        metrics_host: the address the metrics listen on.
     """
 
     def __init__(
@@ -72,6 +76,8 @@ class Worker:
         concurrency: int | None = None,
         name: str | None = None,
         shutdown_grace: float | None = None,
+        metrics_port: int | None = None,
+        metrics_host: str = "0.0.0.0",
     ) -> None:
         self.app = app
         settings = app.settings
@@ -93,6 +99,10 @@ class Worker:
         self._full_since: float | None = None
         self._last_commit = 0.0
         self._host = host_info()
+        # -- optional Prometheus metrics (metrics.py); joins the middleware stack above --
+        self.metrics = (
+            None if metrics_port is None else WorkerMetrics(self, metrics_port, metrics_host)
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -233,8 +243,12 @@ class Worker:
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
         )
+        if self.metrics is not None:
+            self.metrics.start(self._dispatcher)
 
     def _close(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
         self._pause(self._consumer.assignment())
         for job in self._dispatcher.drop():
             self._tracker.abandon(job.receipt)
@@ -388,19 +402,7 @@ class Worker:
             self._commit(sync=False)
 
     def _commit(self, sync: bool, partitions: list[TopicPartitionKey] | None = None) -> None:
-        positions = self._tracker.uncommitted(partitions)
-        if not positions:
-            return
-        offsets = [TopicPartition(t, p, offset) for (t, p), offset in positions.items()]
-        try:
-            if sync:
-                self._consumer.commit(offsets=offsets, asynchronous=False)
-            else:
-                self._consumer.commit(offsets=offsets, asynchronous=True)
-        except KafkaException as error:
-            _log.warning("commit of %s failed: %s", _describe_offsets(positions), error)
-            return
-        self._tracker.committed(positions)
+        commit_done(self._consumer, self._tracker, sync=sync, partitions=partitions)
 
     def _on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
         if error is not None:
@@ -457,7 +459,3 @@ class Worker:
 
 def _describe(partitions: list[TopicPartition]) -> str:
     return ", ".join(f"{p.topic}[{p.partition}]" for p in partitions) or "nothing"
-
-
-def _describe_offsets(positions: dict[TopicPartitionKey, int]) -> str:
-    return ", ".join(f"{t}[{p}]@{o}" for (t, p), o in positions.items())
