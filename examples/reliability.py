@@ -14,13 +14,13 @@ from kafkatask.dlq import DeadLetterQueue, DlqFilter
 app = App("reliability")
 
 
-class UpstreamBusy(Exception):
+class UpstreamBusyError(Exception):
     """A back-end that asks us to come back later."""
 
 
 @app.task(
     name="examples.call_model",
-    autoretry_for=(UpstreamBusy,),  # retried automatically, through Kafka's delay topics
+    autoretry_for=(UpstreamBusyError,),  # retried automatically, through Kafka's delay topics
     max_retries=3,
     retry_backoff=0.2,  # exponential backoff: 0.2 s, 0.4 s, 0.8 s ... (with jitter)
     retry_backoff_max=5,
@@ -29,7 +29,7 @@ class UpstreamBusy(Exception):
 )
 def call_model(prompt: str, busy_times: int) -> str:
     if busy_times > 0:
-        raise UpstreamBusy(f"busy, {busy_times} more time(s)")
+        raise UpstreamBusyError(f"busy, {busy_times} more time(s)")
     return prompt.upper()
 
 
@@ -42,10 +42,13 @@ def poll_job(self: BoundTask, job: str) -> str:
 
 
 @app.task(
-    name="examples.flaky", autoretry_for=(UpstreamBusy,), max_retries=1, default_retry_delay=0.1
+    name="examples.flaky",
+    autoretry_for=(UpstreamBusyError,),
+    max_retries=1,
+    default_retry_delay=0.1,
 )
 def flaky(item: str) -> str:
-    raise UpstreamBusy(f"{item} is never accepted")
+    raise UpstreamBusyError(f"{item} is never accepted")
 
 
 def main() -> None:

@@ -96,3 +96,13 @@ class Settings(BaseSettings):
     @property
     def effective_prefetch(self) -> int:
         return self.concurrency if self.prefetch is None else self.prefetch
+
+    # -- dashboard (`kafkatask dashboard`; its host and port are command-line options) -------
+    # Fields after the methods above so this block stays separate from the core settings.
+    dashboard_token: SecretStr | None = None
+    """A bearer token the dashboard requires (browsers: HTTP basic with it as the password)."""
+    dashboard_username: str | None = None
+    """HTTP basic user name the dashboard requires, together with `dashboard_password`."""
+    dashboard_password: SecretStr | None = None
+    dashboard_window: int = Field(default=10_000, ge=100)
+    """How many recent tasks the dashboard keeps in memory (and rebuilds from the events topic)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kafkatask.cli.broker import broker
+from kafkatask.cli.dashboard import dashboard
 from kafkatask.cli.dlq import dlq
 from kafkatask.cli.topics import topics
 from kafkatask.cli.worker import worker
@@ -20,6 +21,7 @@ cli.add_command(broker)
 cli.add_command(worker)
 cli.add_command(topics)
 cli.add_command(dlq)
+cli.add_command(dashboard)
 
 
 def main() -> None:

@@ -46,6 +46,15 @@ def configure_logging(level: str) -> None:
     default=None,
     help="Seconds running tasks get to finish on shutdown [settings.shutdown_grace].",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=None,
+    help="Serve Prometheus metrics at http://HOST:PORT/metrics [off].",
+)
+@click.option(
+    "--metrics-host", default="0.0.0.0", show_default=True, help="Address the metrics listen on."
+)
 def worker(
     *,
     app_spec: str,
@@ -54,6 +63,8 @@ def worker(
     loglevel: str,
     name: str | None,
     grace: float | None,
+    metrics_port: int | None,
+    metrics_host: str,
 ) -> None:
     """Consume task requests and run them, until SIGTERM or Ctrl-C (twice exits at once)."""
     configure_logging(loglevel)
@@ -61,7 +72,14 @@ def worker(
     if grace is not None:
         app.settings = app.settings.model_copy(update={"shutdown_grace": grace})
     queue_list = [q.strip() for q in queues.split(",") if q.strip()] if queues else None
-    runner = Worker(app, queues=queue_list, concurrency=concurrency, name=name)
+    runner = Worker(
+        app,
+        queues=queue_list,
+        concurrency=concurrency,
+        name=name,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+    )
     _install_signal_handlers(runner)
     runner.run()
 

@@ -1,0 +1,124 @@
+"""Credentials and AuthMiddleware: who may see the dashboard.
+
+Two kinds of credentials, from settings: a bearer token (`dashboard_token`), and a user name
+with a password (`dashboard_username`, `dashboard_password`). API clients send
+`Authorization: Bearer <token>`; browsers cannot send a bearer token on their own, so they may
+also answer the HTTP basic prompt with any user name and the token as the password. With no
+credentials configured every request passes: the command line then refuses to listen on
+anything but loopback (see `is_loopback`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kafkatask.exceptions import ConfigurationError
+from kafkatask.settings import Settings
+
+OPEN_PATHS = ("/healthz", "/static/")
+"""Paths served without credentials: a liveness probe and the style sheet and script."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a listen address) is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who made a request: how they authenticated, and a name for audit records."""
+
+    scheme: str
+    """"bearer", "basic", or "none" when no credentials are configured."""
+    name: str
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Credentials:
+        token, password = settings.dashboard_token, settings.dashboard_password
+        if (settings.dashboard_username is None) != (password is None):
+            raise ConfigurationError(
+                "set both dashboard_username and dashboard_password "
+                "(KAFKATASK_DASHBOARD_USERNAME, KAFKATASK_DASHBOARD_PASSWORD), or neither"
+            )
+        return cls(
+            token=token.get_secret_value() if token else None,
+            username=settings.dashboard_username,
+            password=password.get_secret_value() if password else None,
+        )
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token) or bool(self.username and self.password)
+
+    def identify(self, authorization: str | None) -> Identity | None:
+        """The caller of a request with this Authorization header, None when refused."""
+        if not self.configured:
+            return Identity("none", "anonymous")
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme.lower() == "bearer" and self.token and _same(value.strip(), self.token):
+            return Identity("bearer", "token")
+        if scheme.lower() == "basic":
+            return self._basic(value.strip())
+        return None
+
+    def _basic(self, encoded: str) -> Identity | None:
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        if self.token and _same(password, self.token):
+            return Identity("basic", user or "token")
+        if self.username and self.password:
+            # Both compared, always, so the time taken does not say which one was wrong.
+            right_user = _same(user, self.username)
+            if _same(password, self.password) and right_user:
+                return Identity("basic", user)
+        return None
+
+
+def _same(given: str, expected: str) -> bool:
+    return secrets.compare_digest(given.encode(), expected.encode())
+
+
+class AuthMiddleware:
+    """Refuses HTTP requests without valid credentials (401 with a basic-auth prompt)."""
+
+    def __init__(self, app: ASGIApp, credentials: Credentials) -> None:
+        self.app = app
+        self.credentials = credentials
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        identity = self.credentials.identify(Headers(scope=scope).get("authorization"))
+        if identity is None and not scope["path"].startswith(OPEN_PATHS):
+            refusal = PlainTextResponse(
+                "authentication required",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="kafkatask dashboard", charset="UTF-8"'},
+            )
+            await refusal(scope, receive, send)
+            return
+        scope.setdefault("state", {})["identity"] = identity or Identity("none", "anonymous")
+        await self.app(scope, receive, send)
