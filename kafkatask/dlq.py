@@ -20,6 +20,7 @@ from confluent_kafka.admin import AdminClient
 from pydantic import Field
 
 from kafkatask.exceptions import DecodeError, KafkaTaskError
+from kafkatask.kafka import TopicAdmin
 from kafkatask.kafka.config import common_config, consumer_config
 from kafkatask.kafka.consuming import take
 from kafkatask.kafka.retrying import patiently
@@ -35,6 +36,7 @@ from kafkatask.protocol import (
     header_value,
     headers_for,
 )
+from kafkatask.serialization.signing import signer_of
 
 if TYPE_CHECKING:
     from kafkatask.app import App
@@ -87,6 +89,7 @@ class DeadLetterQueue:
     def __init__(self, app: App) -> None:
         self._app = app
         self._topic = app.topology.names.dlq
+        self._signer = signer_of(app.settings)
 
     def entries(self, where: DlqFilter | None = None) -> list[DeadLetterEntry]:
         """The letters matching `where` (unresolved ones by default), oldest first."""
@@ -113,10 +116,19 @@ class DeadLetterQueue:
     def replay(self, entries: Iterable[DeadLetterEntry], by: str = "") -> list[str]:
         """Send the original tasks again, with a fresh attempt count; returns their ids."""
         chosen = [entry for entry in entries if entry.status == "dead"]
+        for entry in chosen:
+            if entry.letter.reason == "unverified":
+                raise KafkaTaskError(
+                    f"dead letter {entry.offset} cannot be replayed: it was not signed with "
+                    "this namespace's secret, and replaying would sign whatever it holds; "
+                    "inspect it and send the task again yourself if it is genuine"
+                )
         ids = []
         for entry in chosen:
             task = _original_task(entry)
-            fresh = task.replace(retries=0, history=[], eta=None, expires_at=None)
+            fresh = task.replace(
+                retries=0, history=[], eta=None, expires_at=None, replays=task.replays + 1
+            )
             key = base64.b64decode(entry.letter.original_key) if entry.letter.original_key else None
             self._app.connection.publish(fresh, key.decode(errors="replace") if key else None)
             ids.append(fresh.id)
@@ -137,7 +149,10 @@ class DeadLetterQueue:
 
     def _read(self) -> tuple[list[tuple[int, DeadLetter]], list[DlqAction]]:
         settings = self._app.settings
-        if self._topic not in self._app.connection.admin.partitions([self._topic]):
+        admin = TopicAdmin(
+            common_config(settings, f"{self._app.name}-dlq"), settings.connect_timeout
+        )
+        if self._topic not in admin.partitions([self._topic]):
             return [], []  # no worker has run in this namespace yet
         group = f"{settings.namespace}.dlq-reader.{uuid.uuid4().hex}"
         consumer = Consumer(consumer_config(settings, f"{self._app.name}-dlq", group))
@@ -164,10 +179,11 @@ class DeadLetterQueue:
             consumer.close()
         return letters, actions
 
-    @staticmethod
     def _collect(
-        record: Message, letters: list[tuple[int, DeadLetter]], actions: list[DlqAction]
+        self, record: Message, letters: list[tuple[int, DeadLetter]], actions: list[DlqAction]
     ) -> None:
+        if self._signer is not None and self._signer.verify(record.headers(), record.value()):
+            return  # with a secret, an unsigned letter or action was not written by kafkatask
         kind = header_value(record.headers(), Header.KIND)
         try:
             if kind == MessageKind.DLQ_ACTION:

@@ -19,6 +19,8 @@ from kafkatask.serialization.codecs import Codec, codec_for
 from kafkatask.states import TaskState
 
 PROTOCOL_VERSION = 1
+_LAST_SECOND = 253402300799.0
+"""9999-12-31T23:59:59Z: epoch seconds beyond it are refused (they break clocks and timers)."""
 
 HeaderValue = str | bytes | None
 Headers = list[tuple[str, HeaderValue]]
@@ -102,10 +104,13 @@ class TaskMessage(Envelope):
     queue: str = "default"
     key: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
-    sent_at: float = Field(default_factory=time.time)
-    expires_at: float | None = None
-    eta: float | None = None
+    sent_at: float = Field(default_factory=time.time, allow_inf_nan=False)
+    expires_at: float | None = Field(default=None, ge=0, le=_LAST_SECOND, allow_inf_nan=False)
+    eta: float | None = Field(default=None, ge=0, le=_LAST_SECOND, allow_inf_nan=False)
     retries: int = Field(default=0, ge=0)
+    replays: int = Field(default=0, ge=0)
+    """How often the task was replayed from the dead-letter topic: a replay is a new run, not a
+    duplicate of the earlier one."""
     track_started: bool = False
     origin: str | None = None
     history: list[Attempt] = Field(default_factory=list)
@@ -226,6 +231,8 @@ class TaskEvent(Envelope):
     result: str | None = None
     """A truncated repr of the result, for display only."""
     info: WorkerInfo | None = None
+    stream_to: ReplyAddress | None = None
+    """Where a streamed task's chunks go (on task-received), so monitors can find them."""
 
 
 class SourceRecord(BaseModel):

@@ -32,6 +32,7 @@ from kafkatask.kafka.consuming import take
 from kafkatask.protocol import Header, StreamChunk, decode, header_value
 from kafkatask.remote_errors import rebuild
 from kafkatask.serialization import ValueCodec
+from kafkatask.serialization.signing import signer_of
 from kafkatask.settings import Settings
 
 
@@ -207,7 +208,11 @@ async def alive_records(
 def replayed_records(
     settings: Settings, cursor: StreamCursor, timeout: float | None
 ) -> Generator[tuple[int, StreamChunk], None, None]:
-    """The task's records read back from Kafka from `cursor.offset`, with a consumer of its own."""
+    """The task's records read back from Kafka from `cursor.offset`, with a consumer of its own.
+
+    With a signing secret, records that do not verify are skipped, as the live router does.
+    """
+    signer = signer_of(settings)
     group = f"{settings.namespace}.replay.{uuid.uuid4().hex}"
     consumer = Consumer(consumer_config(settings, f"replay-{cursor.task_id}", group))
     consumer.assign([TopicPartition(cursor.topic, cursor.partition, cursor.offset)])
@@ -220,6 +225,8 @@ def replayed_records(
                 if record.error() is not None:
                     continue
                 if header_value(record.headers(), Header.ID) != cursor.task_id:
+                    continue
+                if signer is not None and signer.verify(record.headers(), record.value()):
                     continue
                 try:
                     chunk = decode(StreamChunk, record.value(), record.headers())

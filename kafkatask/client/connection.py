@@ -54,15 +54,19 @@ class ClientConnection:
         )
         self.signer = signer_of(settings)
         group = f"{settings.namespace}.client.{uuid.uuid4().hex}"
-        self.router = ReplyRouter(
-            consumer_config(settings, self.client_id, group),
-            results=(names.results, self._partitions[names.results]),
-            streams=(names.streams, self._partitions[names.streams]),
-            reply_partition=settings.reply_partition,
-            cache_size=settings.result_cache_size,
-            timeout=settings.connect_timeout,
-            signer=self.signer,
-        )
+        try:
+            self.router = ReplyRouter(
+                consumer_config(settings, self.client_id, group),
+                results=(names.results, self._partitions[names.results]),
+                streams=(names.streams, self._partitions[names.streams]),
+                reply_partition=settings.reply_partition,
+                cache_size=settings.result_cache_size,
+                timeout=settings.connect_timeout,
+                signer=self.signer,
+            )
+        except BaseException:
+            self.producer.close(timeout=0)  # no thread left behind when the start fails
+            raise
 
     @property
     def reply_to(self) -> ReplyAddress:

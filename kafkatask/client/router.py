@@ -56,6 +56,7 @@ class ReplyRouter:
         self._streams: dict[str, StreamSlot] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._slots_changed = threading.Condition()
         self._closed = threading.Event()
         self.duplicates = 0
         # Start from the ends as they are now, resolved before the first request goes out: a
@@ -78,7 +79,7 @@ class ReplyRouter:
         with self._lock:
             slot = self._pending.get(task_id) or self._finished.get(task_id)
             if slot is None:
-                slot = self._pending[task_id] = ResultSlot(task_id, task)
+                slot = self._pending[task_id] = ResultSlot(task_id, task, self._slots_changed)
             return slot
 
     def stream_slot(self, task_id: str) -> StreamSlot:

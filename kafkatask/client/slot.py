@@ -11,12 +11,18 @@ from kafkatask.states import TaskState
 
 
 class ResultSlot:
-    """The latest known state of one task; becomes final once, later messages are duplicates."""
+    """The latest known state of one task; becomes final once, later messages are duplicates.
+
+    A client may hold tens of thousands of these at once (a burst of `delay()` calls), so a
+    slot is a handful of fields: every slot of a client shares one Condition, and the async
+    waiters and callbacks exist only once someone asks for them. (Each lock or event per slot
+    made the garbage collector's full passes a third of the time of such a burst.)
+    """
 
     __slots__ = (
         "_callbacks",
+        "_changed",
         "_done",
-        "_lock",
         "_waiters",
         "duplicates",
         "id",
@@ -25,33 +31,33 @@ class ResultSlot:
         "task",
     )
 
-    def __init__(self, task_id: str, task: str | None) -> None:
+    def __init__(self, task_id: str, task: str | None, changed: threading.Condition) -> None:
         self.id = task_id
         self.task = task
         self.state = TaskState.PENDING
         self.message: ResultMessage | None = None
         self.duplicates = 0
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._waiters = AsyncWaiters()
-        self._callbacks: list[Callable[[], None]] = []
+        self._changed = changed
+        self._done = False
+        self._waiters: AsyncWaiters | None = None
+        self._callbacks: list[Callable[[], None]] | None = None
 
     def on_done(self, callback: Callable[[], None]) -> None:
         """Call `callback` once the task is final (at once if it already is)."""
-        with self._lock:
-            if not self._done.is_set():
-                self._callbacks.append(callback)
+        with self._changed:
+            if not self._done:
+                self._callbacks = [*(self._callbacks or []), callback]
                 return
         callback()
 
     @property
     def done(self) -> bool:
-        return self._done.is_set()
+        return self._done
 
     def update(self, message: ResultMessage) -> bool:
         """Apply a state message; False when the task already finished (a duplicate)."""
-        with self._lock:
-            if self._done.is_set():
+        with self._changed:
+            if self._done:
                 self.duplicates += 1
                 return False
             self.state = message.state
@@ -59,9 +65,10 @@ class ResultSlot:
             if not message.state.ready:
                 return True
             self.message = message
-            self._done.set()
-            waiting = self._waiters.take()
-            callbacks, self._callbacks = self._callbacks, []
+            self._done = True
+            self._changed.notify_all()
+            waiting = self._waiters.take() if self._waiters else []
+            callbacks, self._callbacks = self._callbacks or [], None
         wake(waiting)
         for callback in callbacks:
             callback()
@@ -75,15 +82,18 @@ class ResultSlot:
         self.update(message)
 
     def wait(self, timeout: float | None) -> bool:
-        return self._done.wait(timeout)
+        with self._changed:
+            return self._changed.wait_for(lambda: self._done, timeout)
 
     async def wait_async(self, timeout: float | None) -> bool:
-        with self._lock:
-            if self._done.is_set():
+        with self._changed:
+            if self._done:
                 return True
+            if self._waiters is None:
+                self._waiters = AsyncWaiters()
             future = self._waiters.add()
         try:
             return await until_resolved(future, timeout)
         finally:
-            with self._lock:
+            with self._changed:
                 self._waiters.discard(future)

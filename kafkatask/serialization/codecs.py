@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import msgpack
 
-from kafkatask.exceptions import DecodeError
+from kafkatask.exceptions import DecodeError, EncodeError
 
 
 class Codec(Protocol):
@@ -30,7 +30,10 @@ class MsgpackCodec:
     content_type = "application/x-msgpack"
 
     def dumps(self, tree: Any) -> bytes:
-        return msgpack.packb(tree, use_bin_type=True)
+        try:
+            return msgpack.packb(tree, use_bin_type=True)
+        except (OverflowError, TypeError, ValueError) as error:
+            raise EncodeError(f"msgpack cannot encode the message: {error}") from None
 
     def loads(self, data: bytes) -> Any:
         try:
@@ -44,7 +47,14 @@ class JsonCodec:
     content_type = "application/json"
 
     def dumps(self, tree: Any) -> bytes:
-        return json.dumps(tree, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            # allow_nan=False: NaN and Infinity are not JSON (values.py tags them; a LangChain
+            # object's own fields are the only place they can still appear).
+            return json.dumps(
+                tree, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
+        except (TypeError, ValueError) as error:
+            raise EncodeError(f"JSON cannot encode the message: {error}") from None
 
     def loads(self, data: bytes) -> Any:
         try:

@@ -2,11 +2,11 @@
 
 With a signing secret set, every record kafkatask produces carries a `kt-signature` header;
 workers refuse (and dead-letter) task records that are unsigned or whose signature does not
-match, and clients refuse results and chunks that do not verify. The signed bytes are:
-
-    kt-protocol \\n content-type \\n kt-kind \\n kt-task \\n kt-id \\n value
-
-each header as its UTF-8 value (empty when absent), then the raw record value.
+match, and clients refuse results and chunks that do not verify. The signed bytes are, for
+each of kt-protocol, content-type, kt-kind, kt-task and kt-id in that order, the header's raw
+value (empty when absent) preceded by its length as 4 bytes big-endian, then the record value
+preceded by its length the same way. The length prefixes make the framing unambiguous: no two
+different sets of headers and value sign the same bytes.
 """
 
 from __future__ import annotations
@@ -40,9 +40,20 @@ class Signer:
         return None
 
     def _digest(self, headers: AnyHeaders | None, value: bytes) -> str:
-        parts = [(header_value(headers, name) or "").encode() for name in _SIGNED]
-        message = b"\n".join([*parts, value])
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        digest = hmac.new(self._key, digestmod=hashlib.sha256)
+        for part in [*(_raw(headers, name) for name in _SIGNED), value]:
+            digest.update(len(part).to_bytes(4, "big"))
+            digest.update(part)
+        return digest.hexdigest()
+
+
+def _raw(headers: AnyHeaders | None, name: str) -> bytes:
+    """The first header called `name` as bytes, exactly as sent; empty when absent."""
+    pairs = headers.items() if isinstance(headers, dict) else headers or ()
+    for key, value in pairs:
+        if key == name:
+            return value.encode() if isinstance(value, str) else value or b""
+    return b""
 
 
 def signer_of(settings: Settings) -> Signer | None:

@@ -56,7 +56,12 @@ class ValueCodec:
 
     def encode(self, value: Any, where: str) -> Any:
         """The wire tree of `value`; `where` names it in the error ("argument 'x' of task t")."""
-        return self._encode(value, where, "")
+        try:
+            return self._encode(value, where, "")
+        except EncodeError:
+            raise
+        except Exception as error:  # a value whose own conversion breaks (a 10,000-digit int)
+            raise EncodeError(f"cannot encode {where}: {type(error).__name__}: {error}") from None
 
     def _encode(self, value: Any, where: str, path: str) -> Any:
         if isinstance(value, _SCALARS) and not isinstance(value, enum.Enum):

@@ -4,9 +4,11 @@ A client that retries a send after a timeout re-sends the same task id; both rec
 the same partition (the task id is the record key when there is no other key), so the worker
 that owns it sees both. The second one is not run: if the first is still running, its caller
 is answered with the first one's result when it comes; if the first already finished, with
-that result at once. Retries of a task are not duplicates: the key is (task id, retries).
-The window lives in the worker's memory; a partition that moves to another worker between the
-two sends may run the task twice (at-least-once still holds).
+that result at once. Retries and dead-letter replays are not duplicates: the key is
+(task id, replays, retries). The window lives in the worker's memory (the encoded final reply
+per task, one bytes object, so a full window costs the garbage collector little); a partition
+that moves to another worker between the two sends may run the task twice (at-least-once
+still holds).
 """
 
 from __future__ import annotations
@@ -14,18 +16,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
-from kafkatask.protocol import ResultMessage, TaskMessage
+from kafkatask.protocol import TaskMessage
 
-Key = tuple[str, int]
+Key = tuple[str, int, int]
 
 
-@dataclass
 class _Entry:
-    seen_at: float
-    reply: ResultMessage | None = None
-    waiting: list[TaskMessage] = field(default_factory=list)
+    __slots__ = ("reply", "seen_at", "waiting")
+
+    def __init__(self, seen_at: float) -> None:
+        self.seen_at = seen_at
+        self.reply: bytes | None = None
+        self.waiting: list[TaskMessage] | None = None
 
 
 class DuplicateFilter:
@@ -35,14 +38,14 @@ class DuplicateFilter:
         self._entries: OrderedDict[Key, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
-    def check(self, message: TaskMessage) -> tuple[bool, ResultMessage | None]:
-        """(is a duplicate, the first one's final reply if it already has one).
+    def check(self, message: TaskMessage) -> tuple[bool, bytes | None]:
+        """(is a duplicate, the first one's encoded final reply if it already has one).
 
         A duplicate without a reply yet is remembered and returned by `finish` later.
         """
         if self._window <= 0:
             return False, None
-        key = (message.id, message.retries)
+        key = _key(message)
         now = time.monotonic()
         with self._lock:
             self._expire(now)
@@ -53,24 +56,24 @@ class DuplicateFilter:
                     self._entries.popitem(last=False)
                 return False, None
             if entry.reply is None:
-                entry.waiting.append(message)
+                entry.waiting = [*(entry.waiting or []), message]
             return True, entry.reply
 
-    def finish(self, message: TaskMessage, reply: ResultMessage | None) -> list[TaskMessage]:
-        """The first one's final reply (None when it was retried); returns the duplicates that
-        were waiting for it."""
+    def finish(self, message: TaskMessage, reply: bytes | None) -> list[TaskMessage]:
+        """The first one's encoded final reply (None when it was retried); returns the
+        duplicates that were waiting for it."""
         with self._lock:
-            entry = self._entries.get((message.id, message.retries))
+            entry = self._entries.get(_key(message))
             if entry is None:
                 return []
             entry.reply = reply
-            waiting, entry.waiting = entry.waiting, []
+            waiting, entry.waiting = entry.waiting or [], None
         return waiting
 
     def forget(self, message: TaskMessage) -> None:
-        """The first one was abandoned (its partition moved): a later copy must run."""
+        """The first one was abandoned (its arguments did not decode): a later copy must run."""
         with self._lock:
-            self._entries.pop((message.id, message.retries), None)
+            self._entries.pop(_key(message), None)
 
     def _expire(self, now: float) -> None:
         while self._entries:
@@ -78,3 +81,7 @@ class DuplicateFilter:
             if now - oldest.seen_at < self._window:
                 return
             del self._entries[key]
+
+
+def _key(message: TaskMessage) -> Key:
+    return (message.id, message.replays, message.retries)

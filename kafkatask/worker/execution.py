@@ -9,6 +9,7 @@ middleware's `after_run`, then Settlement sends it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from kafkatask.states import TaskState
 from kafkatask.streaming import Aggregate
 from kafkatask.targets import single_input
 from kafkatask.worker.events import EventPublisher, preview
+from kafkatask.worker.intake import expired
 from kafkatask.worker.interrupts import CoroutineTask, Interruptible, ThreadTask
 from kafkatask.worker.job import BatchJob, Job, Unit
 from kafkatask.worker.outbox import Outbox
@@ -29,6 +31,8 @@ from kafkatask.worker.settlement import Settlement
 from kafkatask.worker.stack import MiddlewareStack
 from kafkatask.worker.stats import WorkerStats
 from kafkatask.worker.streaming import StreamWriter
+
+_log = logging.getLogger("kafkatask.worker")
 
 
 class TaskRunner:
@@ -89,6 +93,7 @@ class TaskRunner:
         )
         self.running[job.id] = task
         try:
+            _still_wanted(job)
             self._stack.before_run(job)
             self._stack.running(job, task)
             try:
@@ -123,6 +128,7 @@ class TaskRunner:
         )
         self.running[job.id] = task
         try:
+            _still_wanted(job)
             self._stack.before_run(job)
             self._stack.running(job, task)
             outcome = Outcome("success", value=await driver)
@@ -166,22 +172,40 @@ class TaskRunner:
     def _run_batch(self, batch: BatchJob) -> None:
         began, ready = self._begin_batch(batch)
         if ready:
+            task = ThreadTask(abandon=lambda error: None)
+            self._batch_running(ready, task, began)
             try:
                 outputs = ready[0].task.target.batch(*_batch_call(ready))
             except BaseException as error:  # every caller of the batch gets the error
                 outputs = [error] * len(ready)
+            finally:
+                task.finished()
             self._settle_batch(ready, outputs, began)
         self._release(batch)
 
     async def _arun_batch(self, batch: BatchJob) -> None:
         began, ready = self._begin_batch(batch)
         if ready:
+            driver = Interruptible(ready[0].task.target.abatch(*_batch_call(ready)))
+            task = CoroutineTask(asyncio.get_running_loop(), driver, abandon=lambda error: None)
+            self._batch_running(ready, task, began)
             try:
-                outputs = await ready[0].task.target.abatch(*_batch_call(ready))
-            except Exception as error:
+                outputs = await driver
+            except BaseException as error:  # including a cancellation by a time limit
                 outputs = [error] * len(ready)
             self._settle_batch(ready, outputs, began)
         self._release(batch)
+
+    def _batch_running(
+        self, jobs: list[Job], task: ThreadTask | CoroutineTask, began: dict[int, float]
+    ) -> None:
+        """The middleware sees every job of the batch run (time limits, metrics).
+
+        A job whose time limit passes is answered at once; the batch call itself goes on, and
+        its late outcome for that job is dropped.
+        """
+        for job in jobs:
+            self._stack.running(job, _BatchMember(self, job, task, began[id(job)]))
 
     def _begin_batch(self, batch: BatchJob) -> tuple[dict[int, float], list[Job]]:
         began: dict[int, float] = {}
@@ -189,6 +213,7 @@ class TaskRunner:
         for job in batch.jobs:
             began[id(job)] = self._begin(job)
             try:
+                _still_wanted(job)
                 self._stack.before_run(job)
             except Exception as error:
                 self._finish(job, _outcome_of(error), began[id(job)], None, release=False)
@@ -197,6 +222,8 @@ class TaskRunner:
         return began, ready
 
     def _settle_batch(self, jobs: list[Job], outputs: list[Any], began: dict[int, float]) -> None:
+        for job in jobs:
+            self._stack.after_running(job)
         if len(outputs) != len(jobs):
             wrong = ValueError(
                 f"task {jobs[0].task.name} returned {len(outputs)} results for a batch of "
@@ -223,11 +250,22 @@ class TaskRunner:
         release: bool = True,
     ) -> None:
         """Settle the job's outcome and free its slot, each exactly once."""
-        if job.claim_settlement():
-            self.running.pop(job.id, None)
-            self._settlement.settle(job, self._stack.after_run(job, outcome), began, writer)
-        if release:
-            self._release(job)
+        try:
+            if job.claim_settlement():
+                self.running.pop(job.id, None)
+                self._settle(job, self._stack.after_run(job, outcome), began, writer)
+        finally:
+            if release:
+                self._release(job)
+
+    def _settle(
+        self, job: Job, outcome: Outcome, began: float, writer: StreamWriter | None
+    ) -> None:
+        try:
+            self._settlement.settle(job, outcome, began, writer)
+        except Exception as error:  # a bug in settling: the caller still gets an answer
+            _log.exception("settling %s failed", job.label())
+            self._settlement.settle(job, Outcome("failure", error=error), began, None)
 
     def _writer(self, job: Job) -> StreamWriter | None:
         if job.message.mode == "invoke":
@@ -271,6 +309,33 @@ class TaskRunner:
             self._replies.state(job.message, TaskState.STARTED)
         self._events.task("task-started", job.message, job.receipt)
         return time.perf_counter()
+
+
+class _BatchMember:
+    """One job's view of a batch call: interrupting it interrupts the call; abandoning it
+    answers this job at once and interrupts the call (which keeps its slot until it returns)."""
+
+    def __init__(
+        self, runner: TaskRunner, job: Job, call: ThreadTask | CoroutineTask, began: float
+    ) -> None:
+        self._runner = runner
+        self._job = job
+        self._call = call
+        self._began = began
+
+    def interrupt(self, error: type[BaseException]) -> None:
+        self._call.interrupt(error)
+
+    def abandon(self, error: BaseException) -> None:
+        self._runner._finish(self._job, _outcome_of(error), self._began, None, release=False)
+        self._call.interrupt(type(error))
+
+
+def _still_wanted(job: Job) -> None:
+    """A job that waited (for its eta, a slot, a rate limit) may have expired meanwhile."""
+    reason = expired(job.message)
+    if reason is not None:
+        raise TaskRevokedError(reason)
 
 
 def _outcome_of(error: BaseException) -> Outcome:

@@ -49,12 +49,15 @@ class Outbox:
         headers: Headers,
         partition: int | None = None,
         on_acked: Callable[[], None] | None = None,
+        on_failed: Callable[[KafkaError], None] | None = None,
         what: str = "a record",
         sign: bool = True,
     ) -> None:
         """Send until delivered, then call `on_acked`.
 
-        Without `on_acked` the record is best effort: not sent again when it fails.
+        Without `on_acked` the record is best effort: not sent again when it fails. A record
+        that can never be delivered calls `on_failed` (to keep it somewhere else), or else
+        `on_acked`, after logging it.
         """
         if sign and self._signer is not None:
             headers = self._signer.sign(headers, value)
@@ -67,6 +70,7 @@ class Outbox:
                 headers=headers,
                 partition=partition,
                 on_acked=on_acked,
+                on_failed=on_failed,
                 what=what,
                 sign=False,
             )
@@ -76,7 +80,7 @@ class Outbox:
                 if on_acked is not None:
                     on_acked()
             elif on_acked is not None:
-                self._failed(error, what, retry, on_acked)
+                self._failed(error, what, retry, on_failed or (lambda _: on_acked()))
 
         try:
             self._producer.send(
@@ -90,11 +94,11 @@ class Outbox:
         error: KafkaError,
         what: str,
         retry: Callable[[], None],
-        on_acked: Callable[[], None],
+        give_up: Callable[[KafkaError], None],
     ) -> None:
         if error.code() in _PERMANENT:
             _log.error("giving up on %s: %s (it can never be delivered)", what, error.str())
-            on_acked()
+            give_up(error)
         else:
             _log.warning("%s was not delivered (%s); sending it again", what, error.str())
             self._post(retry)

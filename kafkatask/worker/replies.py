@@ -51,10 +51,10 @@ class ReplySender:
         result: Any = None,
         error: ErrorInfo | None = None,
         runtime: float | None = None,
-    ) -> ResultMessage:
-        """The final state; returns the reply actually sent (a result that cannot be sent
-        becomes a FAILURE saying why). `on_acked` is called once the broker has it, or at once
-        when nobody waits for a reply."""
+    ) -> tuple[TaskState, bytes]:
+        """The final state; returns the state and encoded reply actually sent (a result that
+        cannot be sent becomes a FAILURE saying why). `on_acked` is called once the broker has
+        it, or at once when nobody waits for a reply."""
         reply = ResultMessage(
             id=request.id,
             task=request.task,
@@ -69,7 +69,7 @@ class ReplySender:
         reply, value = self._encoded(reply)
         if request.reply_to is None:
             on_acked()
-            return reply
+            return reply.state, value
         if len(value) > self._max_bytes:
             too_large = MessageTooLargeError(
                 f"the result of task {request.task}[{request.id}] encodes to {len(value):,} "
@@ -78,7 +78,14 @@ class ReplySender:
             )
             reply, value = self._failed(reply, too_large)
         self._send(request, value, on_acked)
-        return reply
+        return reply.state, value
+
+    def resend(self, request: TaskMessage, value: bytes, on_acked: Callable[[], None]) -> None:
+        """Send an already encoded final reply (of an earlier run) to `request`'s caller."""
+        if request.reply_to is None:
+            on_acked()
+            return
+        self._send(request, value, on_acked)
 
     def _encoded(self, reply: ResultMessage) -> tuple[ResultMessage, bytes]:
         try:

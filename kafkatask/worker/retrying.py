@@ -5,16 +5,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from confluent_kafka import KafkaError
+
 from kafkatask.delays import delayed_topic
+from kafkatask.exceptions import PublishError
 from kafkatask.kafka import TopicNames
 from kafkatask.protocol import Attempt, ErrorInfo, MessageKind, TaskMessage, encode, headers_for
+from kafkatask.remote_errors import describe
 from kafkatask.serialization import Codec
+from kafkatask.worker.dead_letters import DeadLetterWriter
 from kafkatask.worker.job import Job
 from kafkatask.worker.outbox import Outbox
 
 
 class RetryPublisher:
-    def __init__(self, outbox: Outbox, codec: Codec, names: TopicNames, worker_id: str) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        codec: Codec,
+        names: TopicNames,
+        worker_id: str,
+        dead_letters: DeadLetterWriter,
+    ) -> None:
+        self._dead_letters = dead_letters
         self._outbox = outbox
         self._codec = codec
         self._names = names
@@ -31,12 +44,26 @@ class RetryPublisher:
             eta=now + countdown,
             history=[*job.message.history, attempt],
         )
+        destination = delayed_topic(self._names, retry, now)
+
+        def undeliverable(failure: KafkaError) -> None:
+            problem = PublishError(f"could not deliver to {destination}: {failure.str()}")
+            self._dead_letters.write(
+                job.record,
+                reason="undeliverable",
+                error=describe(problem),
+                message=job.message,
+                attempts=[*job.message.history, attempt],
+                on_acked=on_acked,
+            )
+
         self._outbox.send(
-            delayed_topic(self._names, retry, now),
+            destination,
             encode(retry, self._codec),
             key=job.record.key,
             headers=headers_for(MessageKind.TASK, self._codec, retry.task, retry.id),
             on_acked=on_acked,
+            on_failed=undeliverable,
             what=f"retry {retry.retries} of {job.label()}",
         )
         return retry

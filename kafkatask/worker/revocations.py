@@ -95,9 +95,10 @@ class Revocations:
         except DecodeError as error:
             _log.warning("ignoring a malformed control command: %s", error)
             return
+        when = min(command.ts, time.time())  # a sender's clock in the future extends nothing
         with self._lock:
             for task_id in command.task_ids:
-                self._revoked[task_id] = command.ts
+                self._revoked[task_id] = when
         if notify:
             _log.info(
                 "revoked %s%s",

@@ -18,10 +18,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from kafkatask.delays import TOLERANCE, bucket_named, delayed_topic
-from kafkatask.exceptions import DecodeError
+from kafkatask.exceptions import DecodeError, PublishError
 from kafkatask.kafka import TopicNames
 from kafkatask.kafka.config import worker_consumer_config
 from kafkatask.kafka.consuming import position, take
@@ -107,7 +107,15 @@ class DelayScheduler:
         try:
             message = decode(TaskMessage, record.value(), record.headers())
         except DecodeError as error:
-            self._dead_letter(record, error)
+            receipt = self._tracker.track((topic, partition), offset)
+            self._dead_letter(
+                record,
+                receipt,
+                reason="undecodable",
+                error=error,
+                message=None,
+                acked=self._acked(receipt),
+            )
             return
         remaining = (message.eta or 0.0) - now
         destination = delayed_topic(self._names, message, now)
@@ -116,26 +124,44 @@ class DelayScheduler:
             self._wait(topic, partition, offset, now + remaining)
             return
         receipt = self._tracker.track((topic, partition), offset)
+        acked = self._acked(receipt)
+
+        def undeliverable(error: KafkaError) -> None:
+            problem = PublishError(f"could not deliver to {destination}: {error.str()}")
+            self._dead_letter(
+                record,
+                receipt,
+                reason="undeliverable",
+                error=problem,
+                message=message,
+                acked=acked,
+            )
+
         self._outbox.send(
             destination,
             record.value() or b"",
             key=record.key(),
             headers=_as_list(record.headers()),
-            on_acked=self._acked(receipt),
+            on_acked=acked,
+            on_failed=undeliverable,
             what=f"delayed task {message.task}[{message.id}]",
             sign=False,  # forwarded as it was, signature included
         )
 
-    def _dead_letter(self, record: Message, error: DecodeError) -> None:
+    def _dead_letter(
+        self,
+        record: Message,
+        receipt: Receipt,
+        *,
+        reason: str,
+        error: Exception,
+        message: TaskMessage | None,
+        acked: Callable[[], None],
+    ) -> None:
         topic, partition, offset = position(record)
-        receipt = self._tracker.track((topic, partition), offset)
         raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
         self._dead_letters.write(
-            raw,
-            reason="undecodable",
-            error=describe(error),
-            message=None,
-            on_acked=self._acked(receipt),
+            raw, reason=reason, error=describe(error), message=message, on_acked=acked
         )
 
     def _wait(self, topic: str, partition: int, offset: int, due: float) -> None:

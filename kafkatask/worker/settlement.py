@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from kafkatask.exceptions import EncodeError
 from kafkatask.middleware.base import Outcome
-from kafkatask.protocol import Attempt, ResultMessage
+from kafkatask.protocol import Attempt
 from kafkatask.remote_errors import describe
 from kafkatask.serialization import ValueCodec
 from kafkatask.states import TaskState
@@ -71,14 +71,15 @@ class Settlement:
             tree = self._values.encode(outcome.value, f"the result of task {job.name}")
         except EncodeError as error:
             return Outcome("failure", error=error)
+        except Exception as error:  # a value whose own conversion breaks (e.g. huge ints)
+            return Outcome("failure", error=EncodeError(f"the result of task {job.name}: {error}"))
         acknowledge = self._owe(job.receipt, 2 if writer else 1)
         if writer is not None:
             writer.end(acknowledge)
-        reply = self._replies.final(
+        state, value = self._replies.final(
             job.message, TaskState.SUCCESS, acknowledge, result=tree, runtime=runtime
         )
-        self._answer_duplicates(job, reply)
-        state = reply.state
+        self._answer_duplicates(job, value)
         succeeded = state == TaskState.SUCCESS
         self._stats.finished(succeeded=succeeded)
         kind = "task-succeeded" if succeeded else "task-failed"
@@ -116,11 +117,13 @@ class Settlement:
                 on_acked=acknowledge,
             )
         state = TaskState.REVOKED if revoked else TaskState.FAILURE
-        reply = self._replies.final(job.message, state, acknowledge, error=info, runtime=runtime)
-        self._answer_duplicates(job, reply)
+        _, value = self._replies.final(job.message, state, acknowledge, error=info, runtime=runtime)
+        self._answer_duplicates(job, value)
         self._stats.finished(succeeded=False)
         event = "task-revoked" if revoked else "task-failed"
         self._events.task(event, job.message, job.receipt, runtime=runtime, error=info)
+        if outcome.dead_letter:
+            self._events.task("task-dead-lettered", job.message, job.receipt, error=info)
         _log.error(
             "Task %s %s: %s: %s",
             job.label(),
@@ -130,13 +133,11 @@ class Settlement:
             exc_info=None if revoked else outcome.error,
         )
 
-    def _answer_duplicates(self, job: Job, reply: ResultMessage) -> None:
+    def _answer_duplicates(self, job: Job, reply: bytes) -> None:
         """Copies of this task that arrived while it ran get its reply too (best effort)."""
         for duplicate in self._duplicates.finish(job.message, reply):
             if duplicate.reply_to is not None and duplicate.reply_to != job.message.reply_to:
-                self._replies.final(
-                    duplicate, reply.state, _nothing, result=reply.result, error=reply.error
-                )
+                self._replies.resend(duplicate, reply, _nothing)
 
     def _retry(self, job: Job, outcome: Outcome, runtime: float) -> None:
         assert outcome.error is not None

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 _log = logging.getLogger("kafkatask.worker")
+_LONGEST = min(threading.TIMEOUT_MAX, 3600.0)
 
 
 class Timer:
@@ -55,7 +56,8 @@ class TimerQueue:
             with self._condition:
                 while not self._closed and (not self._heap or self._heap[0][0] > time.monotonic()):
                     wait = self._heap[0][0] - time.monotonic() if self._heap else None
-                    self._condition.wait(wait)
+                    # Beyond TIMEOUT_MAX, Condition.wait raises instead of waiting.
+                    self._condition.wait(None if wait is None else min(wait, _LONGEST))
                 if self._closed:
                     return
                 _, _, timer, action = heapq.heappop(self._heap)

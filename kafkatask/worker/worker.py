@@ -35,6 +35,7 @@ from kafkatask.worker.duplicates import DuplicateFilter
 from kafkatask.worker.events import EventPublisher, Heartbeat, host_info
 from kafkatask.worker.execution import TaskRunner
 from kafkatask.worker.intake import Intake
+from kafkatask.worker.job import Job, RawRecord
 from kafkatask.worker.metrics import WorkerMetrics
 from kafkatask.worker.offsets import OffsetTracker, Receipt, TopicPartitionKey
 from kafkatask.worker.outbox import Outbox
@@ -179,7 +180,7 @@ class Worker:
         replies = ReplySender(outbox, codec, self.id, settings.max_message_bytes)
         self._events = EventPublisher(outbox, codec, names.events, self.id, settings.events)
         dead_letters = DeadLetterWriter(outbox, codec, names.dlq, self.id)
-        duplicates = DuplicateFilter(settings.idempotency_window)
+        duplicates = self._duplicates = DuplicateFilter(settings.idempotency_window)
         self._pool = ExecutionPool(self.concurrency)
         self._dispatcher = Dispatcher(self.concurrency, self._pool, self.middleware, self._timers)
         self._runner = TaskRunner(
@@ -192,7 +193,7 @@ class Worker:
             settlement=Settlement(
                 values=self.app.values,
                 replies=replies,
-                retries=RetryPublisher(outbox, codec, names, self.id),
+                retries=RetryPublisher(outbox, codec, names, self.id, dead_letters),
                 dead_letters=dead_letters,
                 events=self._events,
                 stats=self.stats,
@@ -217,6 +218,7 @@ class Worker:
             duplicates=duplicates,
             revoked=self._revocations.__contains__,
             signer=signer,
+            outbox=outbox,
             owe=self._owe,
         )
         self._scheduler = DelayScheduler(
@@ -251,7 +253,7 @@ class Worker:
             self.metrics.stop()
         self._pause(self._consumer.assignment())
         for job in self._dispatcher.drop():
-            self._tracker.abandon(job.receipt)
+            self._give_back(job)
         deadline = time.monotonic() + self.shutdown_grace
         self._drain_until(lambda: self._owed(self._tracker.partitions()) == 0, deadline)
         if self._dispatcher.running():
@@ -315,11 +317,11 @@ class Worker:
             return
         topic, partition, offset = position(record)
         receipt = self._tracker.track((topic, partition), offset)
+        raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
         try:
-            job = self._intake.accept(record, receipt)
-        except Exception:  # a bug must not stop the worker; the record stays uncommitted
-            _log.exception("could not take %s[%d]@%d", topic, partition, offset)
-            self._tracker.abandon(receipt)
+            job = self._intake.accept(raw, receipt)
+        except Exception as failure:  # a bug must not stop the worker, nor its partition
+            self._intake.refuse_after_error(raw, receipt, failure)
             return
         if job is not None:
             self._dispatcher.admit(job)
@@ -365,6 +367,12 @@ class Worker:
             self._drain_notices()
             if not in_callback:
                 self._consumer.consume(1, timeout=0)
+
+    def _give_back(self, job: Job) -> None:
+        """A job that will not run here (its partition is leaving): its record comes again,
+        to this worker or another, and must then run, not count as a duplicate."""
+        self._tracker.abandon(job.receipt)
+        self._duplicates.forget(job.message)
 
     def _owed(self, partitions: list[TopicPartitionKey]) -> int:
         return sum(self._tracker.owed(tp) for tp in partitions)
@@ -423,7 +431,7 @@ class Worker:
         revoked = [(p.topic, p.partition) for p in partitions]
         _log.info("revoking %s", _describe(partitions))
         for job in self._dispatcher.drop(set(revoked)):
-            self._tracker.abandon(job.receipt)
+            self._give_back(job)
         deadline = time.monotonic() + self.app.settings.rebalance_grace
         self._drain_until(lambda: self._owed(revoked) == 0, deadline, in_callback=True)
         self._commit(sync=True, partitions=revoked)
@@ -434,7 +442,7 @@ class Worker:
         lost = [(p.topic, p.partition) for p in partitions]
         _log.warning("lost %s (another worker may own them now)", _describe(partitions))
         for job in self._dispatcher.drop(set(lost)):
-            self._tracker.abandon(job.receipt)
+            self._give_back(job)
         for tp in lost:
             self._tracker.forget(tp)
 

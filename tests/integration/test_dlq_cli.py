@@ -27,11 +27,13 @@ def test_list_show_replay_and_purge(settings, start_worker):
     # Given two tasks whose retries ran out, and one unknown task, in the dead-letter topic
     app = App("dlq", settings=settings)
     healed = {"flaky": False}
+    fixed: list[str] = []
 
     @app.task(name="dlq.flaky", autoretry_for=(KeyError,), max_retries=1, default_retry_delay=0.1)
     def flaky(key: str) -> str:
         if not healed["flaky"]:
             raise KeyError(key)
+        fixed.append(key)
         return f"fixed {key}"
 
     @app.task(name="dlq.other", autoretry_for=(ValueError,), max_retries=0)
@@ -69,6 +71,7 @@ def test_list_show_replay_and_purge(settings, start_worker):
         healed["flaky"] = True
         replayed = _dlq_cli(settings, "replay", "--task", "dlq.flaky", "--yes")
         assert replayed.returncode == 0, replayed.stderr
+        wait_for(lambda: fixed == ["a"], 30, "the replayed task to run again")
         wait_for(lambda: not queue.entries(DlqFilter(task="dlq.flaky")), 30, "flaky resolved")
         assert [e.status for e in queue.entries(DlqFilter(task="dlq.flaky", status=None))] == [
             "replayed"

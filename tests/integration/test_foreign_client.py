@@ -4,7 +4,9 @@ The worker side is ordinary kafkatask (the fixtures start one with registered ta
 side, `ForeignClient`, uses none of kafkatask's code (only the suite's generic `wait_for`): it
 builds task records by hand (headers and value), picks a reply partition, reads it from the end
 offset it noted before sending, keeps the first final result per task id, and decodes values by
-the rules of the protocol document. If these tests pass, the document says enough to write a
+the rules of the protocol document. It also signs records by hand (section 15), reads a stream
+partition of its own with the reading rule (section 12), and routes delayed tasks to the delay
+topic the document names (section 13). If these tests pass, the document says enough to write a
 client in any language.
 """
 
@@ -13,7 +15,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import hashlib
+import hmac
 import json
+import math
 import random
 import re
 import time
@@ -40,6 +45,9 @@ from tests.helpers import wait_for
 PROTOCOL_DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 CONTENT_TYPES = {"json": "application/json", "msgpack": "application/x-msgpack"}
 FINAL_STATES = {"SUCCESS", "FAILURE", "REVOKED"}
+SIGNED_HEADERS = ("kt-protocol", "content-type", "kt-kind", "kt-task", "kt-id")
+DELAY_BUCKETS = [("1s", 1), ("5s", 5), ("30s", 30), ("2m", 120), ("10m", 600), ("1h", 3600)]
+DELAY_TOLERANCE = 0.05
 RESULT_FIELDS = {
     "v",
     "id",
@@ -81,7 +89,50 @@ def header(headers: list[tuple[str, bytes]] | None, name: str) -> str | None:
     return None
 
 
+def signature(headers: list[tuple[str, bytes]], value: bytes, secret: str) -> str:
+    """Section 15.1: HMAC-SHA256 over the five headers (in order, empty when absent) and the raw
+    value, each preceded by its 4-byte big-endian length; keyed with the secret's UTF-8 bytes;
+    lowercase hex."""
+    parts = [(header(headers, name) or "").encode() for name in SIGNED_HEADERS] + [value]
+    signed = b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def delay_topic(namespace: str, queue: str, eta: float, now: float) -> str:
+    """Section 13.2: the largest bucket not longer than what remains, else the queue itself."""
+    remaining = eta - now
+    if remaining > DELAY_TOLERANCE:
+        fitting = [
+            label for label, seconds in DELAY_BUCKETS if seconds <= remaining + DELAY_TOLERANCE
+        ]
+        if fitting:
+            return f"{namespace}.retry.{fitting[-1]}"
+    return f"{namespace}.tasks.{queue}"
+
+
+def follow_stream(records: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Section 12.3, the reading rule: ("chunk", data), then ("end", None) or ("error", error)."""
+    attempts: list[str] = []
+    last_seq = -1
+    for chunk in records:
+        if chunk["attempt"] not in attempts:
+            attempts.append(chunk["attempt"])  # a new attempt: follow it from now on
+        elif chunk["attempt"] != attempts[-1]:
+            continue  # an older attempt, still talking: never go back to it
+        if chunk["kind"] == "chunk" and chunk["seq"] > last_seq:
+            last_seq = chunk["seq"]
+            yield "chunk", chunk["data"]
+        elif chunk["kind"] == "end":
+            yield "end", None
+            return
+        elif chunk["kind"] == "error":
+            yield "error", chunk["error"]
+            return
+
+
 _SCALAR_TAGS: dict[str, Callable[[Any], Any]] = {
+    "int": int,
+    "float": lambda v: {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}[v],
     "bytes": lambda v: base64.b64decode(v, validate=True),
     "datetime": dt.datetime.fromisoformat,
     "date": dt.date.fromisoformat,
@@ -110,6 +161,8 @@ def _from_tagged(tag: str, payload: Any) -> Any:
         return {from_wire(item) for item in payload}
     if tag == "dict":
         return {from_wire(key): from_wire(item) for key, item in payload}
+    if tag == "addable":
+        return dict(from_wire(payload))
     if tag in _SCALAR_TAGS:
         return _SCALAR_TAGS[tag](payload)
     raise ValueError(f"unknown value tag {tag!r}")
@@ -118,25 +171,21 @@ def _from_tagged(tag: str, payload: Any) -> Any:
 class ForeignClient:
     """Section 13, step by step."""
 
-    def __init__(self, bootstrap: str, namespace: str, queue: str = "default") -> None:
+    def __init__(
+        self, bootstrap: str, namespace: str, queue: str = "default", secret: str | None = None
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.namespace = namespace
         self.queue = queue
+        self.secret = secret
         self.task_topic = f"{namespace}.tasks.{queue}"
         self.results_topic = f"{namespace}.results"
         self.producer = Producer({"bootstrap.servers": bootstrap})
-        # Assignment, not subscription; a librdkafka consumer still wants some group id.
-        self.consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": f"{namespace}.foreign.{uuid.uuid4().hex}",
-                "enable.auto.commit": False,
-            }
-        )
+        self.consumer = _assigning_consumer(bootstrap, namespace)
         # Step 2: the partition count from metadata, then a random reply partition.
-        metadata = self.consumer.list_topics(self.results_topic, timeout=10)
-        partitions = len(metadata.topics[self.results_topic].partitions)
-        self.partition = random.randrange(partitions)
+        self.partition = _random_partition(self.consumer, self.results_topic)
         # Step 3: note the end offset before sending anything, and read from there.
-        self.start_offset = self._end_offset()
+        self.start_offset = _end_offset(self.consumer, self.results_topic, self.partition)
         self.consumer.assign(
             [TopicPartition(self.results_topic, self.partition, self.start_offset)]
         )
@@ -145,21 +194,6 @@ class ForeignClient:
         """Every result record read for each of our ids, final or not, duplicates included."""
         self.final: dict[str, dict[str, Any]] = {}
         """The first final result of each id: the one that counts."""
-
-    def _end_offset(self) -> int:
-        # A topic the worker just created may answer NOT_LEADER_FOR_PARTITION for a moment.
-        tp = TopicPartition(self.results_topic, self.partition)
-        found: list[int] = []
-
-        def answered() -> bool:
-            try:
-                found.append(self.consumer.get_watermark_offsets(tp, timeout=5)[1])
-            except KafkaException:
-                return False
-            return True
-
-        wait_for(answered, 30, f"the end offset of {self.results_topic}[{self.partition}]")
-        return found[0]
 
     @property
     def reply_to(self) -> dict[str, Any]:
@@ -180,8 +214,16 @@ class ForeignClient:
             **fields,
         }
 
-    def send(self, message: dict[str, Any], codec: str = "json", key: bytes | None = None) -> str:
-        """Step 5: encode, add the five headers, produce, wait for the acknowledgement."""
+    def send(
+        self,
+        message: dict[str, Any],
+        codec: str = "json",
+        key: bytes | None = None,
+        topic: str | None = None,
+    ) -> str:
+        """Step 5: encode, add the five headers (and the signature when we have a secret), key
+        by the task id unless told otherwise, produce, wait for the acknowledgement."""
+        value = encode(message, codec)
         headers = [
             ("kt-protocol", b"1"),
             ("content-type", CONTENT_TYPES[codec].encode()),
@@ -189,15 +231,23 @@ class ForeignClient:
             ("kt-task", message["task"].encode()),
             ("kt-id", message["id"].encode()),
         ]
-        return self.send_raw(message["id"], encode(message, codec), headers, key)
+        if self.secret is not None:
+            headers.append(("kt-signature", signature(headers, value, self.secret).encode()))
+        key = message["id"].encode() if key is None else key
+        return self.send_raw(message["id"], value, headers, key, topic)
 
     def send_raw(
-        self, task_id: str, value: bytes, headers: list[tuple[str, bytes]], key: bytes | None
+        self,
+        task_id: str,
+        value: bytes,
+        headers: list[tuple[str, bytes]],
+        key: bytes | None,
+        topic: str | None = None,
     ) -> str:
         errors: list[KafkaError] = []
         self.mine.add(task_id)
         self.producer.produce(
-            self.task_topic,
+            topic or self.task_topic,
             value,
             key=key,
             headers=headers,
@@ -227,9 +277,19 @@ class ForeignClient:
         task_id = header(headers, "kt-id")
         if task_id not in self.mine:
             return  # another caller's or another task's record on a shared partition
+        if self.secret is not None:
+            given = header(headers, "kt-signature")
+            if given != signature(headers, record.value(), self.secret):
+                return  # section 15.2: a result that does not verify is dropped
         value = decode(record.value(), header(headers, "content-type"))
         self.records.setdefault(task_id, []).append(
-            {"headers": headers, "key": record.key(), "offset": record.offset(), "value": value}
+            {
+                "headers": headers,
+                "key": record.key(),
+                "offset": record.offset(),
+                "raw": record.value(),
+                "value": value,
+            }
         )
         if value["state"] in FINAL_STATES and task_id not in self.final:
             self.final[task_id] = value  # the first final state wins; later ones are ignored
@@ -239,10 +299,81 @@ class ForeignClient:
         self.consumer.close()
 
 
+class StreamReader:
+    """Section 12.1: a stream partition of our own, read from the end offset noted in advance."""
+
+    def __init__(self, bootstrap: str, namespace: str) -> None:
+        self.topic = f"{namespace}.streams"
+        self.consumer = _assigning_consumer(bootstrap, namespace)
+        self.partition = _random_partition(self.consumer, self.topic)
+        self.start_offset = _end_offset(self.consumer, self.topic, self.partition)
+        self.consumer.assign([TopicPartition(self.topic, self.partition, self.start_offset)])
+
+    @property
+    def stream_to(self) -> dict[str, Any]:
+        return {"topic": self.topic, "partition": self.partition}
+
+    def records(self, task_id: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Every stream record of `task_id` until the followed attempt's end or error marker."""
+        found: list[dict[str, Any]] = []
+
+        def finished() -> bool:
+            record = self.consumer.poll(0.2)
+            if record is not None and record.error() is None:
+                headers = record.headers()
+                if header(headers, "kt-id") == task_id:
+                    assert header(headers, "kt-kind") == "chunk"
+                    assert record.key() == task_id.encode()
+                    assert record.partition() == self.partition
+                    found.append(decode(record.value(), header(headers, "content-type")))
+            outcome = list(follow_stream(found))
+            return bool(outcome) and outcome[-1][0] in ("end", "error")
+
+        wait_for(finished, timeout, f"the end of the stream of {task_id}")
+        return found
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def _assigning_consumer(bootstrap: str, namespace: str) -> Consumer:
+    # Assignment, not subscription; a librdkafka consumer still wants some group id.
+    return Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"{namespace}.foreign.{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
+
+
+def _random_partition(consumer: Consumer, topic: str) -> int:
+    """A random partition of `topic`, from the partition count the broker reports."""
+    metadata = consumer.list_topics(topic, timeout=10)
+    return random.randrange(len(metadata.topics[topic].partitions))
+
+
+def _end_offset(consumer: Consumer, topic: str, partition: int) -> int:
+    # A topic the worker just created may answer NOT_LEADER_FOR_PARTITION for a moment.
+    tp = TopicPartition(topic, partition)
+    found: list[int] = []
+
+    def answered() -> bool:
+        try:
+            found.append(consumer.get_watermark_offsets(tp, timeout=5)[1])
+        except KafkaException:
+            return False
+        return True
+
+    wait_for(answered, 30, f"the end offset of {topic}[{partition}]")
+    return found[0]
+
+
 def read_dead_letters(
     bootstrap: str, namespace: str, until: Callable[[list[dict[str, Any]]], bool]
 ) -> list[dict[str, Any]]:
-    """Section 7.7: the DeadLetter envelopes on `<ns>.dlq` (one partition), from the start."""
+    """Sections 7.7 and 16: the DeadLetter envelopes on `<ns>.dlq` (one partition), from the
+    start, skipping dlq-action records."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -255,8 +386,11 @@ def read_dead_letters(
 
     def found() -> bool:
         record = consumer.poll(0.2)
-        if record is not None and record.error() is None:
-            assert header(record.headers(), "kt-kind") == "dead-letter"
+        if (
+            record is not None
+            and record.error() is None
+            and header(record.headers(), "kt-kind") == "dead-letter"
+        ):
             letters.append(decode(record.value(), header(record.headers(), "content-type")))
         return until(letters)
 
@@ -283,14 +417,29 @@ def foreign(kafka_bootstrap_servers, kafkatask_namespace) -> Iterator[Callable[.
     """Connect foreign clients (after a worker created the topics); closed after the test."""
     clients: list[ForeignClient] = []
 
-    def connect(queue: str = "default") -> ForeignClient:
-        client = ForeignClient(kafka_bootstrap_servers, kafkatask_namespace, queue)
+    def connect(queue: str = "default", secret: str | None = None) -> ForeignClient:
+        client = ForeignClient(kafka_bootstrap_servers, kafkatask_namespace, queue, secret)
         clients.append(client)
         return client
 
     yield connect
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def stream_reader(kafka_bootstrap_servers, kafkatask_namespace) -> Iterator[Callable[[], Any]]:
+    """Open stream partitions of our own (after a worker created the topics)."""
+    readers: list[StreamReader] = []
+
+    def open_reader() -> StreamReader:
+        reader = StreamReader(kafka_bootstrap_servers, kafkatask_namespace)
+        readers.append(reader)
+        return reader
+
+    yield open_reader
+    for reader in readers:
+        reader.close()
 
 
 @pytest.fixture
@@ -351,7 +500,8 @@ def test_the_documented_example_record_runs_as_documented(json_app, start_worker
     message.update(id=str(uuid.uuid4()), reply_to=client.reply_to, sent_at=time.time())
     headers = [(name, value.encode()) for name, value in documented_example("task-headers")]
     headers = [(n, message["id"].encode() if n == "kt-id" else v) for n, v in headers]
-    task_id = client.send_raw(message["id"], json.dumps(message).encode(), headers, None)
+    key = message["id"].encode()  # section 18.1: keyed by the task id
+    task_id = client.send_raw(message["id"], json.dumps(message).encode(), headers, key)
     result = client.result(task_id)
 
     # then: the result record looks like the documented one
@@ -438,7 +588,7 @@ def test_unknown_task_fails_naming_the_registered_tasks(app, settings, start_wor
         "no.such.task",
     )
     assert json.loads(base64.b64decode(letter["original_value"])) == message
-    assert letter["original_key"] is None
+    assert base64.b64decode(letter["original_key"]) == task_id.encode()  # the default key
     assert [name for name, _ in letter["original_headers"]][:3] == [
         "kt-protocol",
         "content-type",
@@ -600,8 +750,172 @@ def test_an_invalid_task_is_dead_lettered_and_its_caller_told_why(
     )
     [letter] = letters
     assert letter["reason"] == "undecodable"
-    assert (letter["task_id"], letter["task"]) == (None, None)
+    # the id and task name salvaged from the record (its reply_to was readable too)
+    assert (letter["task_id"], letter["task"]) == (bad_id, "foreign.add")
     assert letter["error"]["type"] == "DecodeError"
     assert "surprise: Extra inputs are not permitted" in letter["error"]["message"]
     assert json.loads(base64.b64decode(letter["original_value"])) == bad
     assert base64.b64decode(letter["original_key"]) == b"same-partition"
+
+
+def test_new_value_tags_by_hand(app, start_worker, foreign):
+    @app.task(name="foreign.extremes")
+    def extremes(big: int, missing: float) -> dict:
+        assert isinstance(big, int), type(big)
+        assert math.isnan(missing), missing
+        return {"doubled": big * 2, "small": 7, "worst": -math.inf, "lc": "a plain key"}
+
+    start_worker(app)
+    client = foreign()
+
+    # when: an integer beyond uint64 and a NaN, tagged by hand (section 8.2)
+    big = {"__kt__": "int", "v": "18446744073709551616"}
+    missing = {"__kt__": "float", "v": "nan"}
+    result = client.result(client.send(client.task("foreign.extremes", [big, missing]), "msgpack"))
+
+    # then: the result uses the same tags, and a dict with an "lc" key travels as pairs
+    assert result["state"] == "SUCCESS", result["error"]
+    assert result["result"] == {
+        "__kt__": "dict",
+        "v": [
+            ["doubled", {"__kt__": "int", "v": "36893488147419103232"}],
+            ["small", 7],
+            ["worst", {"__kt__": "float", "v": "-inf"}],
+            ["lc", "a plain key"],
+        ],
+    }
+    assert from_wire(result["result"]) == {
+        "doubled": 2**65,
+        "small": 7,
+        "worst": -math.inf,
+        "lc": "a plain key",
+    }
+
+
+def test_a_streamed_task_read_from_a_stream_partition_of_our_own(
+    app, start_worker, foreign, stream_reader
+):
+    @app.task(name="foreign.count")
+    def count(n: int):
+        for i in range(n):
+            yield f"{i};"
+
+    start_worker(app)
+    client = foreign()
+    stream = stream_reader()  # section 12.1: chosen, and its end offset noted, before sending
+
+    message = client.task("foreign.count", [3], mode="stream", stream_to=stream.stream_to)
+    task_id = client.send(message)
+    records = stream.records(task_id)
+    result = client.result(task_id)
+
+    # then: one attempt, a start marker, the chunks numbered from 0, an end marker (section 12.2)
+    assert [(r["kind"], r["seq"], r["data"]) for r in records] == [
+        ("start", 0, None),
+        ("chunk", 0, "0;"),
+        ("chunk", 1, "1;"),
+        ("chunk", 2, "2;"),
+        ("end", 3, None),
+    ]
+    assert {r["attempt"] for r in records} == {records[0]["attempt"]}
+    assert all((r["v"], r["id"], r["task"], r["error"]) == (1, task_id, "foreign.count", None)
+               for r in records)  # fmt: skip
+    assert list(follow_stream(records)) == [
+        ("chunk", "0;"),
+        ("chunk", "1;"),
+        ("chunk", "2;"),
+        ("end", None),
+    ]
+    # and the final result is the chunks added together
+    assert result["state"] == "SUCCESS", result["error"]
+    assert from_wire(result["result"]) == "0;1;2;"
+
+
+def test_signed_tasks_run_and_unsigned_ones_are_refused(settings, start_worker, foreign):
+    secret = "s3cret"
+    signed = App("signed-worker", settings=settings, signing_secret=secret)
+    ran = []
+
+    @signed.task(name="foreign.add")
+    def add(x: int, y: int) -> int:
+        ran.append((x, y))
+        return x + y
+
+    try:
+        start_worker(signed)
+        client = foreign(secret=secret)  # signs its task records and verifies results by hand
+        anonymous = foreign()  # the same, without the secret
+
+        # when: a task signed by hand per section 15.1, then an unsigned and a mis-signed one
+        good_id = client.send(client.task("foreign.add", [2, 3]))
+        unsigned_id = anonymous.send(anonymous.task("foreign.add", [40, 2]))
+        forged = anonymous.task("foreign.add", [1, 1])
+        value = encode(forged, "json")
+        headers = [
+            ("kt-protocol", b"1"),
+            ("content-type", b"application/json"),
+            ("kt-kind", b"task"),
+            ("kt-task", b"foreign.add"),
+            ("kt-id", forged["id"].encode()),
+        ]
+        headers.append(("kt-signature", signature(headers, value, "not-the-secret").encode()))
+        wrong_id = anonymous.send_raw(forged["id"], value, headers, forged["id"].encode())
+
+        # then: the signed one runs, and its result carries a signature we can check
+        good = client.result(good_id)
+        assert (good["state"], from_wire(good["result"])) == ("SUCCESS", 5)
+        [record] = client.records[good_id]
+        names = [name for name, _ in record["headers"]]
+        assert names == [*SIGNED_HEADERS, "kt-signature"]
+        assert header(record["headers"], "kt-signature") == signature(
+            record["headers"], record["raw"], secret
+        )
+        # and the other two are refused without an answer (a forger chose their reply_to),
+        # and kept as dead letters `unverified`
+        letters = read_dead_letters(
+            settings.bootstrap_servers, settings.namespace, lambda found: len(found) >= 2
+        )
+        assert [letter["reason"] for letter in letters] == ["unverified", "unverified"]
+        assert sorted(letter["error"]["message"] for letter in letters) == [
+            "the record is not signed (no kt-signature header)",
+            "the record's signature does not match (tampered, or another secret)",
+        ]
+
+        assert all(letter["task_id"] is None for letter in letters)
+        assert {
+            json.loads(base64.b64decode(letter["original_value"]))["id"] for letter in letters
+        } == {
+            unsigned_id,
+            wrong_id,
+        }
+        assert ran == [(2, 3)]
+    finally:
+        signed.close()
+
+
+def test_a_task_with_an_eta_waits_in_the_delay_topic_the_document_names(
+    app, settings, start_worker, foreign
+):
+    started: list[float] = []
+
+    @app.task(name="foreign.stamp")
+    def stamp() -> str:
+        started.append(time.time())
+        return "on time"
+
+    start_worker(app)  # it creates the delay topics and runs the scheduler
+    client = foreign()
+
+    # when: a task due in two seconds, sent to the bucket section 13.2 names
+    now = time.time()
+    eta = now + 2.0
+    topic = delay_topic(settings.namespace, client.queue, eta, now)
+    assert topic == f"{settings.namespace}.retry.1s"
+    task_id = client.send(client.task("foreign.stamp", eta=eta), topic=topic)
+    result = client.result(task_id, timeout=30)
+
+    # then: it ran once, no earlier than its eta, as an ordinary first run
+    assert (result["state"], from_wire(result["result"])) == ("SUCCESS", "on time")
+    assert len(started) == 1
+    assert started[0] >= eta
+    assert result["retries"] == 0

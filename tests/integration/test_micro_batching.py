@@ -106,3 +106,23 @@ def test_streams_of_a_batching_task_run_one_by_one(app, start_worker):
 def test_ordered_and_batching_cannot_be_combined(app):
     with pytest.raises(TaskRegistrationError, match=r"ordered=True .* batch_size>1"):
         app.task(RecordingModel(), name="both", ordered=True, batch_size=2)
+
+
+def test_time_limits_apply_to_a_batch_call(app, start_worker):
+    from kafkatask import TimeLimitExceeded
+
+    @app.task(batch_size=2, batch_window_ms=2000, time_limit=0.5)
+    def stuck(texts: list[str]) -> list[str]:
+        while True:
+            sum(range(1000))
+
+    @app.task
+    def healthy() -> str:
+        return "fine"
+
+    start_worker(app, concurrency=1)
+    results = [stuck.apply_async((text,)) for text in ("a", "b")]
+    for result in results:
+        with pytest.raises(TimeLimitExceeded, match=r"time_limit of 0\.5s"):
+            result.get(timeout=30)
+    assert healthy.delay().get(timeout=30) == "fine"

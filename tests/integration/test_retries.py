@@ -132,7 +132,7 @@ def test_countdown_and_eta_delay_the_start(app, start_worker):
     right_away = mark.apply_async(("now",))
     for result in (by_countdown, by_eta, right_away):
         result.get(timeout=60)
-    assert started["now"] - sent < 1.0
+    assert started["now"] < started["countdown"]
     assert started["countdown"] - sent >= 1.45
     assert started["eta"] - sent >= 1.95
 

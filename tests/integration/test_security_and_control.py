@@ -9,7 +9,7 @@ import time
 import pytest
 from confluent_kafka import Producer
 
-from kafkatask import App, ConfigurationError, TaskRevokedError, TaskState
+from kafkatask import App, ConfigurationError, KafkaTaskError, TaskRevokedError, TaskState
 from kafkatask.dlq import DeadLetterQueue
 from kafkatask.kafka.config import consumer_config, producer_config
 from kafkatask.protocol import MessageKind, ResultMessage, encode, headers_for
@@ -100,18 +100,25 @@ def test_signed_messages_round_trip_and_unsigned_ones_are_refused(settings, star
     start_worker(signed)
     try:
         assert add.delay(2, 3).get(timeout=30) == 5
-        # a client without the secret: its task is dead-lettered, never run
+        # a client without the secret: its task is dead-lettered, never run, and not answered
+        # (a forger would choose where an answer goes)
         unsigned = App("unsigned", settings=settings)
         forged = unsigned.task(lambda x, y: 0, name="sec.add")
         result = forged.delay(40, 2)
-        with pytest.raises(Exception, match="not signed"):
-            result.get(timeout=30)
         # a tampered record: a signed value with one byte changed
         _send_tampered(signed, settings)
         dlq = DeadLetterQueue(signed)
         wait_for(lambda: len(dlq.entries()) == 2, 30, "two dead letters")
         assert {e.letter.reason for e in dlq.entries()} == {"unverified"}
+        assert sorted(e.letter.error.message[:30] for e in dlq.entries()) == [
+            "the record is not signed (no k",
+            "the record's signature does no",
+        ]
+        assert not result.ready()
         assert ran == [(2, 3)]
+        # and a forged letter is never replayed (replaying would sign it)
+        with pytest.raises(KafkaTaskError, match="cannot be replayed: it was not signed"):
+            dlq.replay(dlq.entries())
         unsigned.close()
     finally:
         signed.close()
