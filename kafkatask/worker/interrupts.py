@@ -33,10 +33,12 @@ class ThreadTask:
         self._abandon = abandon
         self._lock = threading.Lock()
         self._running = True
+        self._raised = False
 
     def interrupt(self, error: type[BaseException]) -> None:
         with self._lock:
             if self._running:
+                self._raised = True
                 _raise_in_thread(self._thread_id, error)
 
     def abandon(self, error: BaseException) -> None:
@@ -47,7 +49,8 @@ class ThreadTask:
         """The task returned: nothing may be raised in this thread on its behalf any more."""
         with self._lock:
             self._running = False
-            _raise_in_thread(self._thread_id, None)
+            if self._raised:  # one may still be pending: it must not hit the next task
+                _raise_in_thread(self._thread_id, None)
 
 
 def _raise_in_thread(thread_id: int, error: type[BaseException] | None) -> None:

@@ -61,6 +61,9 @@ class Outbox:
         """
         if sign and self._signer is not None:
             headers = self._signer.sign(headers, value)
+        if on_acked is None:
+            self._best_effort(topic, value, key, headers, partition)
+            return
 
         def retry() -> None:
             self.send(
@@ -77,9 +80,8 @@ class Outbox:
 
         def delivered(error: KafkaError | None, record: Message | None) -> None:
             if error is None:
-                if on_acked is not None:
-                    on_acked()
-            elif on_acked is not None:
+                on_acked()
+            else:
                 self._failed(error, what, retry, on_failed or (lambda _: on_acked()))
 
         try:
@@ -88,6 +90,20 @@ class Outbox:
             )
         except KafkaException as raised:
             delivered(raised.args[0], None)
+
+    def _best_effort(
+        self,
+        topic: str,
+        value: bytes,
+        key: bytes | None,
+        headers: Headers,
+        partition: int | None,
+    ) -> None:
+        # Events and intermediate states: no callback at all (most records a worker sends).
+        try:
+            self._producer.send(topic, value, key=key, headers=headers, partition=partition)
+        except KafkaException as error:
+            _log.debug("dropped a best-effort record to %s: %s", topic, error)
 
     def _failed(
         self,

@@ -86,7 +86,8 @@ class Settlement:
         self._events.task(
             kind, job.message, job.receipt, runtime=runtime, result=preview(outcome.value)
         )
-        _log.info("Task %s %s in %.4fs", job.label(), kind.removeprefix("task-"), runtime)
+        if _log.isEnabledFor(logging.INFO):
+            _log.info("Task %s %s in %.4fs", job.label(), kind.removeprefix("task-"), runtime)
         return outcome
 
     def _failure(
