@@ -235,6 +235,29 @@ class TaskEvent(Envelope):
     """Where a streamed task's chunks go (on task-received), so monitors can find them."""
 
 
+EVENT_BATCH = "event-batch"
+
+
+class EventBatch(Envelope):
+    """Several task events of one worker in one record: a busy worker's form of them."""
+
+    type: Literal["event-batch"]
+    worker: str
+    events: list[TaskEvent] = Field(min_length=1)
+
+
+def decode_events(value: bytes | None, headers: AnyHeaders | None) -> list[TaskEvent]:
+    """The events of one events-topic record: one TaskEvent, or each of an EventBatch."""
+    if not value:
+        raise DecodeError("the record has no value")
+    tree = codec_for(header_value(headers, Header.CONTENT_TYPE)).loads(value)
+    model: type[TaskEvent | EventBatch] = TaskEvent
+    if isinstance(tree, dict) and tree.get("type") == EVENT_BATCH:
+        model = EventBatch
+    event = _validated(model, tree)
+    return event.events if isinstance(event, EventBatch) else [event]
+
+
 class SourceRecord(BaseModel):
     """Where a record was read from."""
 
@@ -329,7 +352,10 @@ def decode(model: type[E], value: bytes | None, headers: AnyHeaders | None) -> E
     """Decode and validate a record value as `model`; DecodeError names what is wrong."""
     if not value:
         raise DecodeError("the record has no value")
-    tree = codec_for(header_value(headers, Header.CONTENT_TYPE)).loads(value)
+    return _validated(model, codec_for(header_value(headers, Header.CONTENT_TYPE)).loads(value))
+
+
+def _validated(model: type[E], tree: Any) -> E:
     if not isinstance(tree, dict):
         raise DecodeError(f"a {model.__name__} must be a map, got {type(tree).__name__}")
     try:

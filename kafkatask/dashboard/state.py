@@ -18,7 +18,7 @@ from kafkatask.dashboard.rates import KIND_OF_EVENT, Percentiles, RuntimeSample,
 from kafkatask.dashboard.tasks import STATE_OF_EVENT, TaskSnapshot
 from kafkatask.dashboard.window import TaskPage, TaskQuery, TaskWindow
 from kafkatask.dashboard.workers import WorkerRoster, WorkerSnapshot
-from kafkatask.protocol import AnyHeaders, TaskEvent, decode
+from kafkatask.protocol import AnyHeaders, TaskEvent, decode_events
 
 _log = logging.getLogger("kafkatask.dashboard")
 _EVENT_TYPES_KEPT = 64
@@ -78,13 +78,20 @@ class DashboardState:
     # -- writing (the event reader) ------------------------------------------------------
 
     def ingest(self, value: bytes | None, headers: AnyHeaders | None) -> bool:
-        """Decode one events-topic record and apply it; False (and counted) when malformed."""
+        """Decode one events-topic record (one event or a batch) and apply its events; False
+        (and counted) when it is malformed or one of its events made no sense."""
         try:
-            event = decode(TaskEvent, value, headers)
+            events = decode_events(value, headers)
         except Exception:  # any codec or validation error: the record is not ours to read
             with self._lock:
                 self.malformed += 1
             return False
+        applied = True
+        for event in events:
+            applied = self._apply_safely(event) and applied
+        return applied
+
+    def _apply_safely(self, event: TaskEvent) -> bool:
         try:
             return self.apply(event)
         except Exception:  # a bug here must cost one event, not the reader thread

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from kafkatask._version import __version__
 from kafkatask.protocol import (
+    EVENT_BATCH,
     PROTOCOL_VERSION,
     MessageKind,
     TaskEvent,
@@ -27,10 +28,20 @@ from kafkatask.worker.outbox import Outbox
 
 _log = logging.getLogger("kafkatask.worker")
 _PREVIEW = 200
+_BATCH_LIMIT = 500
+"""Task events gathered before they are sent without waiting for the worker's next step."""
+_BATCH_BYTES = 512 * 1024
+"""The most an EventBatch record may take, well inside the broker's 1 MB record limit."""
 
 
 class EventPublisher:
-    """Fire-and-forget events, keyed by worker id; losing one never affects a task."""
+    """Fire-and-forget events, keyed by worker id; losing one never affects a task.
+
+    Task events are gathered and sent together when the worker's loop calls `flush()` (each
+    of its steps, at most ~50 ms apart): a busy worker then writes one `EventBatch` record for
+    many events instead of three records per task, which had cost it a third of its
+    throughput. Worker events (heartbeats) go out at once, after whatever is gathered.
+    """
 
     def __init__(
         self,
@@ -46,13 +57,15 @@ class EventPublisher:
         self._worker_id = worker_id
         self._key = worker_id.encode()
         self.enabled = enabled
+        self._lock = threading.Lock()
+        self._gathered: list[dict[str, Any]] = []
 
     def task(self, kind: str, message: TaskMessage, receipt: Receipt, **fields: Any) -> None:
-        """A task event, in TaskEvent's wire form.
+        """Gather a task event, in TaskEvent's wire form.
 
-        Built as a plain map rather than through the pydantic model: a worker sends three of
-        these per task, and model validation and dumping were a third of its Python time.
-        tests/unit/test_events.py checks that the map validates as a TaskEvent.
+        Built as a plain map rather than through the pydantic model: model validation and
+        dumping were a third of a worker's Python time. tests/unit/test_events.py checks that
+        the map validates as a TaskEvent.
         """
         if not self.enabled:
             return
@@ -73,11 +86,41 @@ class EventPublisher:
                 tree[name] = (
                     value.model_dump(mode="json") if isinstance(value, BaseModel) else value
                 )
-        self._send(tree, message.task, message.id)
+        self._gather(tree)
 
     def raw(self, event: TaskEvent) -> None:
+        """Send an event at once (after the gathered ones, so their order holds)."""
         if self.enabled:
+            self.flush()
             self._send(event.model_dump(mode="json"), event.task, event.task_id)
+
+    def flush(self) -> None:
+        """Send the gathered task events: one plain record for one, EventBatches for more."""
+        with self._lock:
+            gathered, self._gathered = self._gathered, []
+        if gathered:
+            self._send_gathered(gathered)
+
+    def _send_gathered(self, events: list[dict[str, Any]]) -> None:
+        if len(events) == 1:
+            self._send(events[0], events[0]["task"], events[0]["task_id"])
+            return
+        batch = {"v": PROTOCOL_VERSION, "type": EVENT_BATCH, "worker": self._worker_id}
+        value = self._codec.dumps({**batch, "events": events})
+        if len(value) > _BATCH_BYTES:  # long tracebacks: halve until each half fits
+            half = len(events) // 2
+            self._send_gathered(events[:half])
+            self._send_gathered(events[half:])
+            return
+        headers = headers_for(MessageKind.EVENT, self._codec, None, None)
+        self._outbox.send(self._topic, value, key=self._key, headers=headers)
+
+    def _gather(self, tree: dict[str, Any]) -> None:
+        with self._lock:
+            self._gathered.append(tree)
+            full = len(self._gathered) >= _BATCH_LIMIT
+        if full:
+            self.flush()
 
     def _send(self, tree: dict[str, Any], task: str | None, task_id: str | None) -> None:
         headers = headers_for(MessageKind.EVENT, self._codec, task, task_id)

@@ -268,6 +268,7 @@ class Worker:
         self._scheduler.close()
         self._revocations.close()
         self.middleware.stop()
+        self._events.flush()
         self._producer.flush(5.0)
         # close() leaves the group at once, so the partitions move without a session timeout.
         self._consumer.close()
@@ -280,6 +281,7 @@ class Worker:
 
     def _step(self) -> None:
         self._producer.poll(0)
+        self._events.flush()
         self._drain_notices()
         self._maybe_commit()
         room = self._limit - self._dispatcher.held()
@@ -364,6 +366,7 @@ class Worker:
         """
         while not done() and time.monotonic() < deadline:
             self._producer.poll(0.02)
+            self._events.flush()
             self._drain_notices()
             if not in_callback:
                 self._consumer.consume(1, timeout=0)

@@ -8,19 +8,35 @@ from kafkatask.dashboard.rates import RuntimeSample, TaskRates
 from kafkatask.dashboard.state import DashboardState
 from kafkatask.dashboard.tasks import PREVIEW_LIMIT, TIMELINE_LIMIT
 from kafkatask.dashboard.window import TaskQuery
-from kafkatask.protocol import ErrorInfo, MessageKind, TaskEvent, encode, headers_for
+from kafkatask.protocol import (
+    ErrorInfo,
+    EventBatch,
+    MessageKind,
+    TaskEvent,
+    encode,
+    headers_for,
+)
 from kafkatask.serialization import codec_named
 from tests.dashboard.conftest import NOW, WORKER, Clock, lifecycle, worker_info
 
 MSGPACK = codec_named("msgpack")
 
 
-def _record(event: TaskEvent):
+def _record(event: TaskEvent | EventBatch):
     return encode(event, MSGPACK), headers_for(MessageKind.EVENT, MSGPACK)
 
 
 def _state(window: int = 100) -> DashboardState:
     return DashboardState(window, heartbeat_interval=2.0, clock=Clock())
+
+
+def test_event_batches_are_applied_event_by_event():
+    state = _state()
+    batch = EventBatch(type="event-batch", worker=WORKER, events=lifecycle("a") + lifecycle("b"))
+    assert state.ingest(*_record(batch))
+    assert [state.task(name).state for name in "ab"] == ["SUCCESS", "SUCCESS"]  # type: ignore[union-attr]
+    empty = EventBatch.model_construct(type="event-batch", worker=WORKER, events=[])
+    assert state.ingest(*_record(empty)) is False  # a batch needs at least one event
 
 
 def test_records_are_decoded_and_applied():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from confluent_kafka import Consumer
 
-from kafkatask.protocol import TaskEvent, decode
+from kafkatask.protocol import TaskEvent, decode_events
 from tests.helpers import wait_for
 
 
@@ -28,7 +28,7 @@ def _read_events(settings, until, timeout: float = 30.0) -> list[TaskEvent]:
 def _poll_into(consumer, events) -> bool:
     record = consumer.poll(0.1)
     if record is not None and record.error() is None:
-        events.append(decode(TaskEvent, record.value(), record.headers()))
+        events.extend(decode_events(record.value(), record.headers()))
     return False
 
 
