@@ -58,7 +58,9 @@ async def task_chunks(request: Request) -> JSONResponse:
     found = dashboard.state.task(task_id)
     if found is None:
         raise HTTPException(404, f"no task {task_id} in the window of recent tasks")
-    scan = await run_in_threadpool(dashboard.streams.scan, task_id, found.first_seen)
+    scan = await run_in_threadpool(
+        dashboard.streams.scan, task_id, found.first_seen, found.stream_partition
+    )
     return JSONResponse(
         {
             "task_id": task_id,

@@ -82,7 +82,9 @@ async def task_chunks(request: Request) -> Response:
     found = dashboard.state.task(task_id)
     if found is None:
         return _render(request, "task_missing.html", {"task_id": task_id}, status=404)
-    scan = await run_in_threadpool(dashboard.streams.scan, task_id, found.first_seen)
+    scan = await run_in_threadpool(
+        dashboard.streams.scan, task_id, found.first_seen, found.stream_partition
+    )
     return _render(request, "chunks.html", {"task": found, "scan": scan, "refresh": 0})
 
 

@@ -1,8 +1,9 @@
 """StreamChunkScanner: the stream chunks of one task, found by scanning the streams topic.
 
-Events do not say which partition of `<ns>.streams` a task streamed to (only its request
-does), so the scanner reads every partition from a little before the task was received and
-keeps the records whose `kt-id` header is the task's id. It is bounded three ways: at most
+A streamed task's `task-received` event names the partition of `<ns>.streams` its chunks go
+to; the scanner reads that partition (every partition when the event was not seen) from a
+little before the task was received and keeps the records whose `kt-id` header is the task's
+id. It is bounded three ways: at most
 `limit` chunks, at most `max_records` records read, at most `timeout` seconds.
 """
 
@@ -62,26 +63,28 @@ class StreamChunkScanner:
         self.max_records = max_records
         self.timeout = timeout
 
-    def scan(self, task_id: str, since: float) -> ChunkScan:
+    def scan(self, task_id: str, since: float, partition: int | None = None) -> ChunkScan:
+        """The chunks of `task_id` in `partition` (every partition when None) since `since`."""
         group = f"{self._settings.namespace}.dashboard-streams.{uuid.uuid4().hex}"
         consumer = Consumer(consumer_config(self._settings, self._client_id, group))
         try:
-            ends = self._start(consumer, since)
+            ends = self._start(consumer, since, partition)
             return self._read(consumer, task_id, ends)
         except KafkaException:
             return ChunkScan([], 0, complete=False)
         finally:
             consumer.close()
 
-    def _start(self, consumer: Consumer, since: float) -> dict[int, int]:
-        """Assign every partition from `since`; returns the end offsets still to reach."""
+    def _start(self, consumer: Consumer, since: float, only: int | None) -> dict[int, int]:
+        """Assign the partitions from `since`; returns the end offsets still to reach."""
         timeout = self._settings.connect_timeout
         metadata = consumer.list_topics(self._topic, timeout=timeout)
         topic = metadata.topics.get(self._topic)
         if topic is None or topic.error is not None:
             return {}
         millis = int((since - _LEAD) * 1000)
-        wanted = [TopicPartition(self._topic, p, millis) for p in sorted(topic.partitions)]
+        partitions = [only] if only is not None and only in topic.partitions else topic.partitions
+        wanted = [TopicPartition(self._topic, p, millis) for p in sorted(partitions)]
         starts = consumer.offsets_for_times(wanted, timeout=timeout)
         ends: dict[int, int] = {}
         assigned = []

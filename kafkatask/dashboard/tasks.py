@@ -87,6 +87,8 @@ class TaskSnapshot:
     received_at: float | None = None
     started_at: float | None = None
     finished_at: float | None = None
+    stream_partition: int | None = None
+    """The partition of the streams topic a streamed task sent its chunks to."""
     timeline: tuple[TimelineEntry, ...] = ()
 
     @property
@@ -138,6 +140,8 @@ def _facts(event: TaskEvent, state: str) -> dict[str, Any]:
         facts["error"] = ErrorView.of(event.error)
     if event.runtime is not None:
         facts["runtime"] = event.runtime
+    if event.stream_to is not None:
+        facts["stream_partition"] = event.stream_to.partition
     facts |= _times(event, state)
     return facts
 

@@ -109,10 +109,10 @@ class CannedChunks:
     """Stands in for StreamChunkScanner."""
 
     def __init__(self) -> None:
-        self.asked: list[tuple[str, float]] = []
+        self.asked: list[tuple[str, float, int | None]] = []
 
-    def scan(self, task_id: str, since: float) -> ChunkScan:
-        self.asked.append((task_id, since))
+    def scan(self, task_id: str, since: float, partition: int | None = None) -> ChunkScan:
+        self.asked.append((task_id, since, partition))
         chunks = [
             ChunkView(0, 10, "a" * 32, 0, "start", None),
             ChunkView(0, 11, "a" * 32, 0, "chunk", '"Hello <b>world</b>"'),

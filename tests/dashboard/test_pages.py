@@ -127,7 +127,7 @@ def test_stream_chunks_page(client, fed):
     html = client.get("/tasks/t-ok/chunks").text
     assert "3 stream records found" in html
     assert "&lt;b&gt;world&lt;/b&gt;" in html
-    assert fed.streams.asked == [("t-ok", NOW - 20)]
+    assert fed.streams.asked == [("t-ok", NOW - 20, None)]
 
 
 def test_revoke_asks_for_confirmation_then_needs_the_csrf_token(client, fed):

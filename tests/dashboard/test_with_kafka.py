@@ -203,6 +203,9 @@ def test_stream_chunks_of_a_streamed_task(app, start_worker):
         assert [c["data"] for c in chunks] == [f'"w-{i}"' for i in range(5)]
         assert next(c["kind"] for c in scan["chunks"]) == "start"
         assert scan["chunks"][-1]["kind"] == "end"
+        # The task-received event named the stream partition, so only that one was read.
+        partition = client.get(f"/api/tasks/{result.id}").json()["stream_partition"]
+        assert {c["partition"] for c in scan["chunks"]} == {partition}
 
 
 def test_revoke_through_the_api(app, start_worker):
