@@ -1,12 +1,14 @@
-"""Runnable benchmarks (issue: LangChain Runnables over Kafka), side by side in one run.
+"""Runnable benchmarks: Runnables served through Kafka next to the same Runnables run locally.
 
     .venv/bin/python -m benchmarks.runnables [--quick]
 
 1. Time to first chunk of a fake streaming chat model: local `model.stream()` vs the same model
-   served by a worker (`task.stream()`); the difference is kafkatask's overhead.
+   served by a worker (`task.stream()`), after untimed priming calls (see benchmarks/measure.py
+   on a new partition's first ~4 KB); the difference is kafkatask's overhead.
 2. Chunk throughput of one stream: a generator yielding small chunks as fast as it can, read
    locally vs through Kafka.
-3. A batch of 1,000 inputs to a 20 ms I/O-bound Runnable: one worker vs four (each `-c 4`).
+3. A batch of 1,000 inputs to a 20 ms I/O-bound Runnable: one worker vs four (each `-c 4`),
+   three rounds each.
 4. Micro-batching: a fake model whose call costs 50 ms for one input or for a batch; one
    worker slot (`-c 1`), with and without `batch_size=4`.
 Results: a Markdown table on stdout and benchmarks/results/runnables.json.
@@ -33,6 +35,10 @@ from kafkatask.local_broker import LocalBroker
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+ROUNDS = 3
+"""Rounds of the batch fan-out per worker count (it varies the most from round to round)."""
+PRIME_CALLS = 200
+"""Untimed streams before the time-to-first-chunk ones, past each new partition's first 4 KB."""
 
 
 def _env(namespace: str, **extra: str) -> dict[str, str]:
@@ -78,13 +84,15 @@ def _client(namespace: str, **extra: str) -> Any:
 
 
 def first_chunk(quick: bool, logs: Path) -> dict[str, Any]:
-    calls = 50 if quick else 200
+    calls = 50 if quick else 1_000
     namespace = f"bench-ttfc-{uuid.uuid4().hex[:6]}"
     client = _client(namespace)
     model = client.chat.target.runnable
     local = [_ttfc(lambda: model.stream("hi")) for _ in range(calls)]
     with workers(1, 4, _env(namespace), logs):
         next(iter(client.chat.stream("warm up")))  # group joined, topics created
+        for _ in range(PRIME_CALLS):
+            _ttfc(lambda: client.chat.stream("hi"))
         remote = [_ttfc(lambda: client.chat.stream("hi")) for _ in range(calls)]
     client.app.close()
     return {
@@ -143,23 +151,29 @@ def wait_for_members(namespace: str, members: int, timeout: float = 60.0) -> Non
 
 
 def batch_fan_out(quick: bool, logs: Path) -> dict[str, Any]:
+    """The same batch through one worker and through four, ROUNDS times each (median, range)."""
     inputs = list(range(300 if quick else 1000))
-    rates = {}
+    rates: dict[int, list[float]] = {}
     for count in (1, 4):
         namespace = f"bench-fanout-{count}-{uuid.uuid4().hex[:6]}"
         client = _client(namespace)
         with workers(count, 4, _env(namespace), logs):
             client.io_bound.batch(list(range(8 * count)))  # topics exist, workers are up
             wait_for_members(namespace, count)  # and the group has settled
-            began = time.perf_counter()
-            assert client.io_bound.batch(inputs) == inputs
-            rates[count] = len(inputs) / (time.perf_counter() - began)
+            rates[count] = []
+            for _ in range(1 if quick else ROUNDS):
+                began = time.perf_counter()
+                assert client.io_bound.batch(inputs) == inputs
+                rates[count].append(len(inputs) / (time.perf_counter() - began))
         client.app.close()
+    one, four = statistics.median(rates[1]), statistics.median(rates[4])
     return {
         "inputs": len(inputs),
-        "one_worker_per_s": round(rates[1]),
-        "four_workers_per_s": round(rates[4]),
-        "speedup": round(rates[4] / rates[1], 2),
+        "one_worker_per_s": round(one),
+        "one_worker_range": [round(min(rates[1])), round(max(rates[1]))],
+        "four_workers_per_s": round(four),
+        "four_workers_range": [round(min(rates[4])), round(max(rates[4]))],
+        "speedup": round(four / one, 2),
     }
 
 
