@@ -28,7 +28,6 @@ from kafkatask.protocol import (
     DeadLetter,
     Envelope,
     Header,
-    Headers,
     MessageKind,
     TaskMessage,
     decode,
@@ -224,14 +223,8 @@ class DeadLetterQueue:
 
 
 def _original_task(entry: DeadLetterEntry) -> TaskMessage:
-    letter = entry.letter
-    value = base64.b64decode(letter.original_value)
-    headers: Headers = [
-        (name, base64.b64decode(data) if data is not None else None)
-        for name, data in letter.original_headers
-    ]
     try:
-        return decode(TaskMessage, value, headers)
+        return decode(TaskMessage, *entry.letter.original_record())
     except DecodeError as error:
         raise KafkaTaskError(
             f"dead letter {entry.offset} cannot be replayed: its original record is not a valid "

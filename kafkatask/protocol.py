@@ -306,6 +306,14 @@ class DeadLetter(Envelope):
             **fields,
         )
 
+    def original_record(self) -> tuple[bytes, Headers]:
+        """The original record's value and headers, decoded from base64."""
+        headers: Headers = [
+            (name, None if data is None else base64.b64decode(data))
+            for name, data in self.original_headers
+        ]
+        return base64.b64decode(self.original_value), headers
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()

@@ -3,7 +3,6 @@ and the HTML pages render them (so the API and the pages never disagree)."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 from typing import Any
@@ -19,7 +18,7 @@ from kafkatask.dashboard.window import TaskQuery
 from kafkatask.dashboard.workers import WorkerSnapshot
 from kafkatask.dlq import DeadLetterEntry
 from kafkatask.exceptions import KafkaTaskError
-from kafkatask.protocol import Headers, TaskMessage, decode
+from kafkatask.protocol import TaskMessage, decode
 
 _ORIGINAL_LIMIT = 20_000
 
@@ -160,12 +159,7 @@ def dead_letter(entry: DeadLetterEntry, full: bool = True) -> dict[str, Any]:
 
 def original_request(entry: DeadLetterEntry) -> str:
     """The dead record as readable JSON when it is a task request, else its raw bytes."""
-    letter = entry.letter
-    value = base64.b64decode(letter.original_value)
-    headers: Headers = [
-        (name, base64.b64decode(data) if data is not None else None)
-        for name, data in letter.original_headers
-    ]
+    value, headers = entry.letter.original_record()
     try:
         request = decode(TaskMessage, value, headers)
         text = json.dumps(request.model_dump(mode="json"), indent=2, ensure_ascii=False)
