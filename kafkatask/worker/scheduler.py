@@ -98,6 +98,10 @@ class DelayScheduler:
 
     def _handle(self, record: Message) -> None:
         topic, partition, offset = position(record)
+        if (topic, partition) in self._paused:
+            # A record behind one this partition waits for came in the same fetch: the
+            # partition was sought back to the waiting record, so this one will be read again.
+            return
         bucket = bucket_named(topic.rsplit(".", 1)[-1])
         now = time.time()
         bucket_due = record.timestamp()[1] / 1000 + (bucket.seconds if bucket else 0)

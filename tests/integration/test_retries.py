@@ -137,6 +137,25 @@ def test_countdown_and_eta_delay_the_start(app, start_worker):
     assert started["eta"] - sent >= 1.95
 
 
+def test_delayed_tasks_sharing_a_partition_all_come_due(app, start_worker):
+    # One key puts every request in one partition of the delay topic, so the scheduler meets
+    # records that are not due yet behind a record it is already waiting for.
+    ran: list[int] = []
+
+    @app.task
+    def later(n: int) -> int:
+        ran.append(n)
+        return n
+
+    start_worker(app)
+    later.delay(-1).get(timeout=30)
+    results = [
+        later.apply_async((n,), countdown=1.2 + n * 0.1, key="one-partition") for n in range(8)
+    ]
+    assert [result.get(timeout=60) for result in results] == list(range(8))
+    assert sorted(ran) == [-1, *range(8)]
+
+
 def test_a_task_that_comes_due_after_it_expires_is_revoked(app, start_worker):
     ran = []
 
