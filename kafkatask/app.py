@@ -196,7 +196,12 @@ class App:
             # Registered before sending, so not even the first chunk can be missed.
             slot = self.connection.router.stream_slot(message.id)
             stream = (slot, message.stream_to)
-        result_slot = self.connection.publish(message, key, partition)
+        try:
+            result_slot = self.connection.publish(message, key, partition)
+        except BaseException:
+            if stream is not None:  # never sent: no chunk will come
+                self.connection.router.forget_stream(message.id)
+            raise
         return AsyncResult(message.id, result_slot, self, stream)
 
     def AsyncResult(self, task_id: str) -> AsyncResult[Any]:  # noqa: N802 - Celery's name

@@ -207,7 +207,7 @@ class WorkerInfo(BaseModel):
     processed: int = 0
     succeeded: int = 0
     failed: int = 0
-    started_at: float
+    started_at: float = Field(ge=0, le=_LAST_SECOND, allow_inf_nan=False)
     version: str
     partitions: list[str] = Field(default_factory=list)
 
@@ -217,13 +217,13 @@ class TaskEvent(Envelope):
 
     type: str
     worker: str
-    ts: float = Field(default_factory=time.time)
+    ts: float = Field(default_factory=time.time, ge=0, le=_LAST_SECOND, allow_inf_nan=False)
     task_id: str | None = None
     task: str | None = None
     queue: str | None = None
     partition: int | None = None
     offset: int | None = None
-    runtime: float | None = None
+    runtime: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     retries: int | None = None
     error: ErrorInfo | None = None
     args: str | None = None

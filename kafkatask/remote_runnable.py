@@ -13,6 +13,7 @@ are not reported to the caller's callbacks; `astream_events` shows them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import queue
 import random
 import uuid
@@ -26,6 +27,7 @@ from langchain_core.runnables.schema import StreamEvent
 from langchain_core.runnables.utils import ConfigurableFieldSpec
 from langchain_core.utils.pydantic import TypeBaseModel
 
+from kafkatask.exceptions import TaskTimeoutError
 from kafkatask.result import AsyncResult
 from kafkatask.streaming import Aggregate
 
@@ -46,6 +48,19 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
         partition: int | None = None,
     ) -> AsyncResult[R]:
         raise NotImplementedError
+
+    async def _asend_input(
+        self,
+        input: Any,
+        config: RunnableConfig | None,
+        *,
+        mode: str = "invoke",
+        partition: int | None = None,
+    ) -> AsyncResult[R]:
+        """`_send_input` off the event loop: the first call connects and may create topics."""
+        return await asyncio.to_thread(
+            functools.partial(self._send_input, input, config, mode=mode, partition=partition)
+        )
 
     def _partitions(self) -> int:
         raise NotImplementedError
@@ -80,7 +95,7 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
     async def _ainvoke_remote(
         self, input: Any, run_manager: AsyncCallbackManagerForChainRun, config: RunnableConfig
     ) -> R:
-        return await self._send_input(input, config).aget(timeout=self._timeout)
+        return await (await self._asend_input(input, config)).aget(timeout=self._timeout)
 
     # -- batch: fan out over the partitions, fan back in, in order -----------------------
 
@@ -148,11 +163,23 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
         while waiting and len(in_flight) < limit:
             send_next()
         for _ in range(len(inputs)):
-            index = finished.get(timeout=self._timeout)
+            try:
+                index = finished.get(timeout=self._timeout)
+            except queue.Empty:
+                # Nothing finished within the timeout: what is still out times out in its
+                # place, what was never sent says so; the items that finished keep their result.
+                for late, out in in_flight.items():
+                    results[late] = out.timeout_error(self._timeout)
+                for unsent in waiting:
+                    results[unsent] = TaskTimeoutError(
+                        f"item {unsent} of the batch was not sent: the batch timed out "
+                        f"after {self._timeout}s waiting for earlier items"
+                    )
+                return results
             handle = in_flight.pop(index, None)
             if handle is not None:
                 results[index] = handle.get(timeout=0, propagate=False)
-            if waiting:
+            while waiting and len(in_flight) < limit:
                 send_next()
         return results
 
@@ -163,19 +190,21 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
         config: list[RunnableConfig],
     ) -> list[R | Exception]:
         configs = config
-        spread = _Spread(self._partitions())
+        spread = _Spread(await asyncio.to_thread(self._partitions))
         limit = asyncio.Semaphore(configs[0].get("max_concurrency") or len(inputs))
 
         async def one(index: int) -> R | Exception:
             async with limit:
                 try:
-                    handle = self._send_input(
+                    handle = await self._asend_input(
                         inputs[index], configs[index], partition=spread.next()
                     )
                 except Exception as error:
                     return error
-                outcome = await handle.aget(timeout=self._timeout, propagate=False)
-                return outcome
+                try:
+                    return await handle.aget(timeout=self._timeout, propagate=False)
+                except TaskTimeoutError as error:  # this item only; the others keep theirs
+                    return error
 
         return list(await asyncio.gather(*(one(i) for i in range(len(inputs)))))
 
@@ -222,7 +251,7 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
         whole = Aggregate()
         async for chunk in inputs:
             whole.add(chunk)
-        handle = self._send_input(whole.value, config, mode="stream")
+        handle = await self._asend_input(whole.value, config, mode="stream")
         async for chunk in handle.astream(timeout=self._timeout):
             yield chunk
 
@@ -252,7 +281,7 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
         wanted = _EventFilter(
             include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
         )
-        handle = self._send_input(input, config, mode="events")
+        handle = await self._asend_input(input, config, mode="events")
         async for event in handle.astream(timeout=self._timeout):
             if wanted(event):
                 yield event

@@ -107,9 +107,7 @@ class AsyncResult(Generic[R]):
 
     def on_ready(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on the client's reply thread) once the task is final."""
-        if self._slot is None:
-            raise ValueError(f"task {self.id} was sent without a result (ignore_result)")
-        self._slot.on_done(callback)
+        self._result_slot().on_done(callback)
 
     def get(self, timeout: float | None = None, propagate: bool = True) -> R:
         """Wait for the result; re-raise the remote error unless `propagate=False`.
@@ -118,15 +116,15 @@ class AsyncResult(Generic[R]):
         can be waited on again.
         """
         began = time.monotonic()
-        if self._slot is None or not self._slot.wait(timeout):
-            self._timed_out(timeout, began)
+        if not self._result_slot().wait(timeout):
+            raise self.timeout_error(timeout, time.monotonic() - began)
         return self._finish(propagate)
 
     async def aget(self, timeout: float | None = None, propagate: bool = True) -> R:
         """`get` for async code: waits without blocking the event loop."""
         began = time.monotonic()
-        if self._slot is None or not await self._slot.wait_async(timeout):
-            self._timed_out(timeout, began)
+        if not await self._result_slot().wait_async(timeout):
+            raise self.timeout_error(timeout, time.monotonic() - began)
         return self._finish(propagate)
 
     def __await__(self) -> Generator[Any, None, R]:
@@ -165,12 +163,21 @@ class AsyncResult(Generic[R]):
         assert self._stream is not None
         return self._stream
 
-    def _timed_out(self, timeout: float | None, began: float) -> None:
-        waited = time.monotonic() - began
-        raise TaskTimeoutError(
+    def timeout_error(self, timeout: float | None, waited: float | None = None) -> TaskTimeoutError:
+        """The error of a wait for this task that ran out of time."""
+        waited = (timeout or 0.0) if waited is None else waited
+        return TaskTimeoutError(
             f"task {self.task_name or '?'}[{self.id}] is still {self.state} after {waited:.1f}s "
             f"(timeout={timeout}); the handle can be waited on again"
         )
+
+    def _result_slot(self) -> ResultSlot:
+        if self._slot is None:
+            raise ValueError(
+                f"task {self.task_name or '?'}[{self.id}] was sent without a result "
+                "(ignore_result): there is nothing to wait for"
+            )
+        return self._slot
 
     def _finish(self, propagate: bool) -> R:
         outcome = self._outcome()

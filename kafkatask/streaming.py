@@ -18,6 +18,8 @@ one (a sampling LLM) gives the dead attempt's prefix followed by the new attempt
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any
@@ -206,20 +208,28 @@ async def alive_records(
 
 
 def replayed_records(
-    settings: Settings, cursor: StreamCursor, timeout: float | None
+    settings: Settings,
+    cursor: StreamCursor,
+    timeout: float | None,
+    stop: threading.Event | None = None,
 ) -> Generator[tuple[int, StreamChunk], None, None]:
     """The task's records read back from Kafka from `cursor.offset`, with a consumer of its own.
 
     With a signing secret, records that do not verify are skipped, as the live router does.
+    Setting `stop` ends the generator (and closes its consumer) within a fraction of a second,
+    from any thread.
     """
     signer = signer_of(settings)
     group = f"{settings.namespace}.replay.{uuid.uuid4().hex}"
     consumer = Consumer(consumer_config(settings, f"replay-{cursor.task_id}", group))
     consumer.assign([TopicPartition(cursor.topic, cursor.partition, cursor.offset)])
+    heard = time.monotonic()
     try:
-        while True:
-            records = take(consumer, 500, timeout=timeout if timeout is not None else 1.0)
-            if not records and timeout is not None:
+        while stop is None or not stop.is_set():
+            records = take(consumer, 500, timeout=_POLL)
+            if records:
+                heard = time.monotonic()
+            elif timeout is not None and time.monotonic() - heard >= timeout:
                 raise _silent(cursor.task_id, timeout)
             for record in records:
                 if record.error() is not None:
@@ -243,13 +253,28 @@ async def areplayed_records(
     settings: Settings, cursor: StreamCursor, timeout: float | None
 ) -> AsyncIterator[tuple[int, StreamChunk]]:
     """`replayed_records` for async code: each read runs on a thread, off the event loop."""
-    records = replayed_records(settings, cursor, timeout)
+    stop = threading.Event()
+    records = replayed_records(settings, cursor, timeout, stop)
     done = object()
+    reading: asyncio.Future[Any] | None = None
     try:
-        while (item := await asyncio.to_thread(next, records, done)) is not done:
-            yield item  # type: ignore[misc]
+        while True:
+            reading = asyncio.ensure_future(asyncio.to_thread(next, records, done))
+            item = await reading
+            reading = None
+            if item is done:
+                return
+            yield item
     finally:
-        await asyncio.to_thread(records.close)
+        stop.set()
+        if reading is None:
+            await asyncio.to_thread(records.close)
+        # else: a read cancelled mid-way still runs on its thread; `stop` ends it there, and
+        # the generator closes its consumer itself (closing it from here would race with it).
+
+
+_POLL = 0.2
+"""How long a replay waits for records before it checks `stop` and its timeout again."""
 
 
 def _silent(task_id: str, timeout: float | None) -> TaskTimeoutError:

@@ -90,6 +90,13 @@ class ReplyRouter:
                 slot = self._streams[task_id] = StreamSlot(task_id, self._stream_floor)
             return slot
 
+    def forget_stream(self, task_id: str) -> None:
+        """Drop the stream slot of a request that could not be sent (unless it is in use)."""
+        with self._lock:
+            slot = self._streams.get(task_id)
+            if slot is not None and not slot.records:
+                del self._streams[task_id]
+
     def retire(self, slot: ResultSlot) -> None:
         """Move a finished slot from the pending table to the bounded cache of finished ones."""
         with self._lock:
@@ -111,12 +118,22 @@ class ReplyRouter:
             except RuntimeError:  # closed underneath us at interpreter exit
                 return
             for record in records:
-                if record.error() is not None:
-                    _log.warning("reading replies: %s", record.error())
-                elif record.topic() == self.streams.topic:
-                    self._dispatch_chunk(record)
-                else:
-                    self._dispatch_result(record)
+                self._dispatch(record)
+
+    def _dispatch(self, record: Message) -> None:
+        if record.error() is not None:
+            _log.warning("reading replies: %s", record.error())
+            return
+        try:
+            if record.topic() == self.streams.topic:
+                self._dispatch_chunk(record)
+            else:
+                self._dispatch_result(record)
+        except Exception:
+            # This thread serves every handle of the process: one bad record must not stop it.
+            _log.exception(
+                "skipping a reply record for task %s", header_value(record.headers(), Header.ID)
+            )
 
     def _dispatch_result(self, record: Message) -> None:
         headers = record.headers()
@@ -153,8 +170,7 @@ class ReplyRouter:
         except DecodeError as error:
             _log.warning("dropping a malformed chunk of task %s: %s", task_id, error)
             return
-        slot.append(offset, chunk)
-        if chunk.kind in ("end", "error"):
+        if slot.append(offset, chunk):
             with self._lock:
                 self._streams.pop(chunk.id, None)
 

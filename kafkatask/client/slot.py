@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 from kafkatask.client.waiters import AsyncWaiters, until_resolved, wake
 from kafkatask.protocol import ErrorInfo, ResultMessage
 from kafkatask.states import TaskState
+
+_log = logging.getLogger("kafkatask.client")
 
 
 class ResultSlot:
@@ -48,7 +51,7 @@ class ResultSlot:
             if not self._done:
                 self._callbacks = [*(self._callbacks or []), callback]
                 return
-        callback()
+        _call(callback, self.id)
 
     @property
     def done(self) -> bool:
@@ -71,7 +74,7 @@ class ResultSlot:
             callbacks, self._callbacks = self._callbacks or [], None
         wake(waiting)
         for callback in callbacks:
-            callback()
+            _call(callback, self.id)
         return True
 
     def fail(self, error: ErrorInfo) -> None:
@@ -97,3 +100,11 @@ class ResultSlot:
         finally:
             with self._changed:
                 self._waiters.discard(future)
+
+
+def _call(callback: Callable[[], None], task_id: str) -> None:
+    """Run a caller's callback; its error is logged, never raised into the reply thread."""
+    try:
+        callback()
+    except Exception:
+        _log.exception("an on_ready callback of task %s raised", task_id)

@@ -16,15 +16,23 @@ class StreamSlot:
         self.floor = floor
         """An offset of the stream partition at or before this task's first record."""
         self.records: list[tuple[int, StreamChunk]] = []
+        self._attempts: set[str] = set()
+        self._newest = ""
         self._changed = threading.Condition()
         self._waiters = AsyncWaiters()
 
-    def append(self, offset: int, chunk: StreamChunk) -> None:
+    def append(self, offset: int, chunk: StreamChunk) -> bool:
+        """Add a record; True when it ends the stream readers follow (see streaming.py)."""
         with self._changed:
             self.records.append((offset, chunk))
+            if chunk.attempt not in self._attempts:
+                self._attempts.add(chunk.attempt)
+                self._newest = chunk.attempt
             self._changed.notify_all()
             waiting = self._waiters.take()
         wake(waiting)
+        # An older attempt that ends (a frozen worker waking up) does not end the stream.
+        return chunk.kind in ("end", "error") and chunk.attempt == self._newest
 
     def wait(self, count: int, timeout: float | None) -> bool:
         """Wait until there are more than `count` records."""

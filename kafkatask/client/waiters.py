@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 class AsyncWaiters:
@@ -29,7 +30,9 @@ class AsyncWaiters:
 
 def wake(waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
     for loop, future in waiting:
-        loop.call_soon_threadsafe(_resolve, future)
+        # A loop closed since it started waiting has no one left to wake.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_resolve, future)
 
 
 async def until_resolved(future: asyncio.Future[None], timeout: float | None) -> bool:

@@ -4,8 +4,9 @@ Two kinds of credentials, from settings: a bearer token (`dashboard_token`), and
 with a password (`dashboard_username`, `dashboard_password`). API clients send
 `Authorization: Bearer <token>`; browsers cannot send a bearer token on their own, so they may
 also answer the HTTP basic prompt with any user name and the token as the password. With no
-credentials configured every request passes: the command line then refuses to listen on
-anything but loopback (see `is_loopback`).
+credentials configured every request passes, but only when it names a loopback host (and the
+command line refuses to listen on anything but loopback, see `is_loopback`): a web page whose
+own host name has been pointed at 127.0.0.1 (DNS rebinding) is refused by its Host header.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import binascii
 import ipaddress
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
@@ -84,7 +86,7 @@ class Credentials:
     def _basic(self, encoded: str) -> Identity | None:
         try:
             user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):  # not base64 (or not ASCII), or not UTF-8
             return None
         if self.token and _same(password, self.token):
             return Identity("basic", user or "token")
@@ -94,6 +96,14 @@ class Credentials:
             if _same(password, self.password) and right_user:
                 return Identity("basic", user)
         return None
+
+
+def _names_loopback(host_header: str) -> bool:
+    try:
+        host = urlsplit(f"//{host_header}").hostname
+    except ValueError:
+        return False
+    return host is not None and is_loopback(host)
 
 
 def _same(given: str, expected: str) -> bool:
@@ -111,7 +121,17 @@ class AuthMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        identity = self.credentials.identify(Headers(scope=scope).get("authorization"))
+        headers = Headers(scope=scope)
+        if not self.credentials.configured and not _names_loopback(headers.get("host", "")):
+            refusal = PlainTextResponse(
+                "this dashboard has no credentials, so it answers only requests addressed to "
+                "localhost or a loopback address; open it as http://127.0.0.1:<port>/, or set "
+                "KAFKATASK_DASHBOARD_TOKEN",
+                status_code=403,
+            )
+            await refusal(scope, receive, send)
+            return
+        identity = self.credentials.identify(headers.get("authorization"))
         if identity is None and not scope["path"].startswith(OPEN_PATHS):
             refusal = PlainTextResponse(
                 "authentication required",

@@ -42,14 +42,14 @@ class CsrfGuard:
     def check(self, request: Request, submitted: str | None) -> None:
         """Raise 403 unless this POST may act (see the module docstring)."""
         origin = request.headers.get("origin")
-        if origin is not None and origin != "null" and not _same_origin(origin, request):
+        if origin is not None and not _same_origin(origin, request):
             raise HTTPException(403, f"cross-origin request from {origin} refused")
         identity: Identity | None = getattr(request.state, "identity", None)
         if identity is not None and identity.scheme == "bearer":
             return
         cookie = request.cookies.get(COOKIE)
         given = submitted or request.headers.get(HEADER)
-        if not cookie or not given or not secrets.compare_digest(cookie, given):
+        if not cookie or not given or not secrets.compare_digest(cookie.encode(), given.encode()):
             raise HTTPException(
                 403, "missing or wrong CSRF token: reload the page and submit the form again"
             )

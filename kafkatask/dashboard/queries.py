@@ -6,6 +6,7 @@ first seen in the last 15 minutes). A value that does not parse is a 400, not a 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 
@@ -37,7 +38,10 @@ def moment(params: QueryParams, name: str, now: float | None = None) -> float | 
     if age is not None:
         return (time.time() if now is None else now) - float(age[1]) * _SECONDS[age[2]]
     try:
-        return float(value)
+        seconds = float(value)
+        if not math.isfinite(seconds):
+            raise ValueError(value)
+        return seconds
     except ValueError:
         raise HTTPException(
             400, f"{name}={value!r}: give seconds since the epoch or an age like 15m, 2h, 1d"

@@ -22,6 +22,8 @@ from kafkatask.protocol import AnyHeaders, TaskEvent, decode_events
 
 _log = logging.getLogger("kafkatask.dashboard")
 _EVENT_TYPES_KEPT = 64
+_FUTURE_SLACK = 300.0
+"""How far ahead of the dashboard's clock an event may be (clock skew between hosts)."""
 """Distinct event types counted by name; any further ones are counted as "other"."""
 CHART_SECONDS = 900
 CHART_STEP = 15
@@ -103,7 +105,12 @@ class DashboardState:
     def apply(self, event: TaskEvent) -> bool:
         """Fold one event in; False (and counted as malformed) when it makes no sense."""
         task_event = event.type in STATE_OF_EVENT
-        if task_event and event.task_id is None and event.type != "task-rejected":
+        # An event from the far future would pin a worker "online" and sort above every
+        # real task for as long as it stays on the topic.
+        from_the_future = event.ts > self._clock() + _FUTURE_SLACK
+        if from_the_future or (
+            task_event and event.task_id is None and event.type != "task-rejected"
+        ):
             with self._lock:
                 self.malformed += 1
             return False

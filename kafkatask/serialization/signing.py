@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from kafkatask.protocol import AnyHeaders, Header, Headers, header_value
+from kafkatask.protocol import AnyHeaders, Header, Headers
 from kafkatask.settings import Settings
 
 _SIGNED = (Header.PROTOCOL, Header.CONTENT_TYPE, Header.KIND, Header.TASK, Header.ID)
@@ -31,10 +31,12 @@ class Signer:
 
     def verify(self, headers: AnyHeaders | None, value: bytes | None) -> str | None:
         """None when the record is signed with this secret, otherwise what is wrong."""
-        given = header_value(headers, Header.SIGNATURE)
-        if given is None:
+        given = _raw(headers, Header.SIGNATURE)
+        if not given:
             return "the record is not signed (no kt-signature header)"
-        expected = self._digest(headers, value or b"")
+        # Bytes, not text: a forged header need not be ASCII, and compare_digest refuses
+        # non-ASCII strings with a TypeError.
+        expected = self._digest(headers, value or b"").encode()
         if not hmac.compare_digest(given, expected):
             return "the record's signature does not match (tampered, or another secret)"
         return None

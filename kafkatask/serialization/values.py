@@ -100,8 +100,8 @@ class ValueCodec:
         if isinstance(value, enum.Enum):
             return self._encode(value.value, where, path)
         if isinstance(value, Serializable) and value.is_lc_serializable():
-            tree = dumpd(value)
-            if not _has_unserializable(tree):
+            tree = self._encode_langchain(value, where, path)
+            if tree is not None:
                 return tree
         for kind, encoder in _ENCODERS:
             if isinstance(value, kind):
@@ -117,6 +117,18 @@ class ValueCodec:
             f"cannot encode {location}: an object of type {_type_name(value)} has no wire form; "
             f"{_PLAIN_HINT}, or enable cloudpickle (accept_pickle=True with a signing_secret)"
         )
+
+    def _encode_langchain(self, value: Serializable, where: str, path: str) -> Any:
+        tree = dumpd(value)
+        if not _has_unserializable(tree):
+            return tree
+        # A field langchain-core cannot write (a datetime in a message's metadata): the object
+        # travels tagged, its fields in this codec's own forms, so it still comes back as itself.
+        fields: dict[str, Any] = dict(value.to_json())
+        if fields.get("type") != "constructor":
+            return None
+        kwargs = self._encode(fields["kwargs"], where, f"{path}<{type(value).__name__}>")
+        return {TAG: "lc", "v": {"id": list(fields["id"]), "kwargs": kwargs}}
 
     # -- decode -------------------------------------------------------------------------
 
@@ -149,6 +161,7 @@ class ValueCodec:
             "set": lambda items: {self._decode(item) for item in items},
             "dict": lambda pairs: {self._decode(k): self._decode(v) for k, v in pairs},
             "addable": lambda mapping: AddableDict(self._decode(mapping)),
+            "lc": self._decode_tagged_langchain,
             "pickle": self._unpickle,
         }
         decoder = containers.get(tag) or _DECODERS.get(tag)
@@ -170,6 +183,16 @@ class ValueCodec:
                 f"cannot rebuild LangChain object {name}: {error}; allow its class with "
                 "App(allowed_objects=[...])"
             ) from error
+
+    def _decode_tagged_langchain(self, payload: dict[str, Any]) -> Any:
+        name = tuple(payload["id"])
+        for kind in self.allowed_objects:
+            if tuple(kind.lc_id()) == name:
+                return kind(**self._decode(payload["kwargs"]))
+        raise DecodeError(
+            f"cannot rebuild LangChain object {'.'.join(map(str, name))}: its class is not "
+            "allowed; allow it with App(allowed_objects=[...])"
+        )
 
     def _unpickle(self, payload: Any) -> Any:
         if not self.accept_pickle:

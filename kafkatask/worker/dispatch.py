@@ -111,12 +111,28 @@ class Dispatcher:
                 staying = [job for job in jobs if job not in going]
                 if staying:
                     kept.append(BatchJob(staying) if isinstance(unit, BatchJob) else staying[0])
+                elif isinstance(unit, Job):
+                    # A ready job holds its key: hand the key on, or the key's later jobs
+                    # would wait for a job that will never run.
+                    kept.extend(self._hand_on_key(unit, leaving, dropped))
             self._ready = kept
             dropped.extend(self._keyed.drop(leaving))
             delayed = {job for job in self._waiting if leaving(job)}
             self._waiting -= delayed
             dropped.extend(delayed)
+            starting = self._take_startable()
+        self._start(starting)
         return dropped
+
+    def _hand_on_key(
+        self, job: Job, leaving: Callable[[Job], bool], dropped: list[Job]
+    ) -> list[Job]:
+        """The next job of `job`'s key that stays (now holding the key), if any."""
+        follower = self._keyed.release(job)
+        while follower is not None and leaving(follower):
+            dropped.append(follower)
+            follower = self._keyed.release(follower)
+        return [] if follower is None else [follower]
 
     def _after_wait(self, job: Job) -> None:
         with self._lock:

@@ -214,6 +214,8 @@ class TaskRunner:
             began[id(job)] = self._begin(job)
             try:
                 _still_wanted(job)
+                # A request that is not one input fails alone, not the whole batch call.
+                single_input(job.args, job.kwargs)
                 self._stack.before_run(job)
             except Exception as error:
                 self._finish(job, _outcome_of(error), began[id(job)], None, release=False)

@@ -168,7 +168,11 @@ class Intake:
 
     def _revoke(self, receipt: Receipt, message: TaskMessage, reason: str) -> None:
         error = describe(TaskRevokedError(reason))
-        self._replies.final(message, TaskState.REVOKED, self._owe(receipt, 1), error=error)
+        streams = message.stream_to is not None
+        acknowledge = self._owe(receipt, 1 + streams)
+        if streams:
+            self._replies.close_stream(message, error, acknowledge)
+        self._replies.final(message, TaskState.REVOKED, acknowledge, error=error)
         self._stats.rejected()
         self._events.task("task-revoked", message, receipt, error=error)
         _log.info("%s; not run", reason)
@@ -196,10 +200,13 @@ class Intake:
     ) -> None:
         info = describe(error)
         answerable = message is not None and message.reply_to is not None
-        acknowledge = self._owe(receipt, 2 if answerable else 1)
+        streams = message is not None and message.stream_to is not None
+        acknowledge = self._owe(receipt, 1 + answerable + streams)
         self._dead_letters.write(
             raw, reason=reason, error=info, message=message, on_acked=acknowledge
         )
+        if streams and message is not None:
+            self._replies.close_stream(message, info, acknowledge)
         if answerable and message is not None:
             self._replies.final(message, TaskState.FAILURE, acknowledge, error=info)
         self._stats.rejected()

@@ -16,17 +16,38 @@ from kafkatask.protocol import (
     headers_for,
 )
 from kafkatask.remote_errors import describe
-from kafkatask.serialization import Codec
+from kafkatask.serialization import Codec, ValueCodec
 from kafkatask.states import TaskState
 from kafkatask.worker.outbox import Outbox
+from kafkatask.worker.streaming import StreamWriter
 
 
 class ReplySender:
-    def __init__(self, outbox: Outbox, codec: Codec, worker_id: str, max_bytes: int) -> None:
+    def __init__(
+        self, outbox: Outbox, codec: Codec, values: ValueCodec, worker_id: str, max_bytes: int
+    ) -> None:
         self._outbox = outbox
         self._codec = codec
+        self._values = values
         self._worker_id = worker_id
         self._max_bytes = max_bytes
+
+    def close_stream(
+        self, request: TaskMessage, error: ErrorInfo, on_acked: Callable[[], None]
+    ) -> None:
+        """End the stream of a request that will not run with an error marker.
+
+        A streaming caller reads the stream, not the result: without the marker it would wait
+        for chunks that never come.
+        """
+        writer = StreamWriter(
+            self._outbox,
+            codec=self._codec,
+            values=self._values,
+            request=request,
+            max_bytes=self._max_bytes,
+        )
+        writer.fail(error, on_acked)
 
     def state(self, request: TaskMessage, state: TaskState, error: ErrorInfo | None = None) -> None:
         """An intermediate state (RECEIVED, STARTED, RETRY): best effort, not acknowledged."""

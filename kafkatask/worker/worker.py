@@ -177,7 +177,7 @@ class Worker:
         self._timers = TimerQueue()
         self.middleware.start(WorkerServices(self.id, self._timers))
         outbox = Outbox(self._producer, self._notices.put, signer)
-        replies = ReplySender(outbox, codec, self.id, settings.max_message_bytes)
+        replies = ReplySender(outbox, codec, self.app.values, self.id, settings.max_message_bytes)
         self._events = EventPublisher(outbox, codec, names.events, self.id, settings.events)
         dead_letters = DeadLetterWriter(outbox, codec, names.dlq, self.id)
         duplicates = self._duplicates = DuplicateFilter(settings.idempotency_window)

@@ -140,5 +140,5 @@ def fed(dashboard) -> Dashboard:
 
 @pytest.fixture
 def client(fed) -> TestClient:
-    with TestClient(create_app(fed, background=False), base_url="http://testserver") as client:
+    with TestClient(create_app(fed, background=False), base_url="http://localhost") as client:
         yield client

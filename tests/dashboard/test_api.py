@@ -51,6 +51,8 @@ def test_tasks_with_filters(client):
     assert client.get("/api/tasks", params={"since": "1h"}).json()["total"] == 0  # clock is 2026
     assert client.get("/api/tasks", params={"since": NOW - 3}).json()["total"] == 1
     assert client.get("/api/tasks", params={"limit": "many"}).status_code == 400
+    for moment in ("nan", "inf", "-inf"):
+        assert client.get("/api/tasks", params={"since": moment}).status_code == 400
 
 
 def test_task(client):
@@ -139,7 +141,7 @@ def test_revoke(client, fed):
 
 def test_a_bearer_token_needs_no_csrf_token(fed, dead_letters):
     fed.credentials = Credentials(token="s3cret")
-    with TestClient(create_app(fed, background=False)) as client:
+    with TestClient(create_app(fed, background=False), base_url="http://localhost") as client:
         done = client.post(
             "/api/dead-letters/replay",
             json={"offsets": [4]},

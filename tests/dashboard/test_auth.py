@@ -13,7 +13,7 @@ from kafkatask.settings import Settings
 @pytest.fixture
 def guarded(fed):
     fed.credentials = Credentials(token="t0ken", username="ops", password="pa55")
-    with TestClient(create_app(fed, background=False)) as client:
+    with TestClient(create_app(fed, background=False), base_url="http://localhost") as client:
         yield client
 
 
@@ -71,3 +71,22 @@ def test_the_token_environment_variable_of_docker_compose(monkeypatch):
 )
 def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_without_credentials_only_loopback_host_names_are_answered(fed):
+    # DNS rebinding: a page on evil.example whose name now points at 127.0.0.1 sends
+    # `Host: evil.example:5555`; without credentials that is all that stands in its way.
+    with TestClient(create_app(fed, background=False), base_url="http://localhost") as client:
+        for host in ("localhost:5555", "127.0.0.1:5555", "[::1]:5555"):
+            assert client.get("/api/workers", headers={"Host": host}).status_code == 200
+        refused = client.get("/api/workers", headers={"Host": "evil.example:5555"})
+        assert refused.status_code == 403
+        assert "KAFKATASK_DASHBOARD_TOKEN" in refused.text
+        revoke = client.post("/api/tasks/t1/revoke", headers={"Host": "evil.example:5555"})
+        assert revoke.status_code == 403
+
+
+def test_malformed_credentials_are_refused_not_crashed_on(guarded):
+    for header in ("Basic \u00e9", "Basic w6k=", "Bearer \u00e9"):
+        raw = [(b"authorization", header.encode("latin-1"))]
+        assert guarded.get("/", headers=raw).status_code == 401

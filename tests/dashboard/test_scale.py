@@ -42,7 +42,7 @@ def test_a_window_of_ten_thousand_tasks_renders_in_under_300_ms():
         credentials=Credentials(),
     )
     _feed(board.state, 10_000)
-    with TestClient(create_app(board, background=False)) as client:
+    with TestClient(create_app(board, background=False), base_url="http://localhost") as client:
         times = []
         for url in (
             "/tasks",

@@ -64,6 +64,11 @@ def test_malformed_records_are_skipped_and_counted():
         (b"[1, 2]", json_headers),
         (json.dumps({"type": "task-succeeded", "worker": "w"}).encode(), json_headers),  # no id
         (b'{"type": "task-started", "worker": "w", "task_id": "x"}', [("content-type", b"text/x")]),
+        # numbers that would break pages: not finite, or far from any real time
+        (b'{"type": "task-started", "worker": "w", "task_id": "x", "ts": NaN}', json_headers),
+        (b'{"type": "worker-heartbeat", "worker": "w", "ts": 1e300}', json_headers),
+        (b'{"type": "task-succeeded", "worker": "w", "task_id": "x", "runtime": -1}', json_headers),
+        _record(TaskEvent(type="worker-heartbeat", worker="w", ts=NOW + 86_400)),  # tomorrow
     ]
     for value, headers in bad:
         assert state.ingest(value, headers) is False

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 def _serving(app: App, **options) -> Iterator[TestClient]:
     """A dashboard on `app`'s namespace with its event reader and lag collector running."""
     board = Dashboard(app, lag_interval=0.5, credentials=Credentials(), **options)
-    with TestClient(create_app(board)) as client:
+    with TestClient(create_app(board), base_url="http://localhost") as client:
         yield client
 
 

@@ -56,6 +56,21 @@ def test_pending_requests_run_as_one_batch_and_each_caller_gets_its_own(app, sta
     assert [sorted(batch) for batch in model.batches] == [["a", "b", "d", "fail"]]
 
 
+def test_a_request_that_is_not_one_input_fails_alone(app, start_worker):
+    model = RecordingModel()
+    task = app.task(model, name="model", batch_size=3, batch_window_ms=2000)
+    start_worker(app, concurrency=2)
+    task.invoke("warm-up")
+    model.batches.clear()
+
+    bad = app.send(task._message(["x", "y"], {}), None)  # what another client could send
+    good = [task.apply_async((text,)) for text in ("a", "b")]
+    with pytest.raises(TypeError, match="exactly one input"):
+        bad.get(timeout=30)
+    assert [result.get(timeout=30) for result in good] == ["A", "B"]
+    assert [sorted(batch) for batch in model.batches] == [["a", "b"]]
+
+
 def test_a_partial_batch_runs_when_the_window_closes(app, start_worker):
     model = RecordingModel()
     task = app.task(model, name="model", batch_size=8, batch_window_ms=200)

@@ -59,6 +59,31 @@ def test_revoke_a_task_queued_behind_a_busy_worker(app, start_worker):
     assert ran == ["kept"]
 
 
+def test_revoking_an_ordered_task_waiting_for_a_slot_frees_its_key(app, start_worker):
+    started, release = threading.Event(), threading.Event()
+    ran = []
+
+    @app.task(ordered=True)
+    def turn(label: str) -> None:
+        if label == "blocker":
+            started.set()
+            release.wait(30)
+        ran.append(label)
+
+    start_worker(app, concurrency=1)
+    blocking = turn.apply_async(("blocker",), key="a")
+    assert started.wait(30)
+    waiting = turn.apply_async(("revoked",), key="b")  # ready, holding key b, no free slot
+    behind = turn.apply_async(("kept",), key="b")  # waits behind it for key b
+    time.sleep(0.5)
+    app.control.revoke(waiting.id)
+    wait_for(waiting.ready, 30, "the revoke to be answered")
+    release.set()
+    blocking.get(timeout=30)
+    behind.get(timeout=30)
+    assert ran == ["blocker", "kept"]
+
+
 async def test_revoke_with_terminate_cancels_a_running_async_task(app, start_worker):
     @app.task(track_started=True)
     async def forever() -> None:
@@ -158,12 +183,15 @@ def test_a_client_refuses_a_forged_result(settings, start_worker):
         fake = ResultMessage(id=result.id, task=slow.name, state="SUCCESS", result="forged")
         producer = Producer({"bootstrap.servers": settings.bootstrap_servers})
         reply_to = app.reply_to()
-        producer.produce(
-            reply_to.topic,
-            encode(fake, codec),
-            partition=reply_to.partition,
-            headers=headers_for(MessageKind.RESULT, codec, slow.name, result.id),
-        )
+        headers = headers_for(MessageKind.RESULT, codec, slow.name, result.id)
+        # unsigned, and with a signature that is not even text
+        for forged_headers in (headers, [*headers, ("kt-signature", b"\xff\xfe")]):
+            producer.produce(
+                reply_to.topic,
+                encode(fake, codec),
+                partition=reply_to.partition,
+                headers=forged_headers,
+            )
         assert producer.flush(30) == 0
         time.sleep(0.5)
         assert not result.ready()

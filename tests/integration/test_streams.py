@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.runnables import RunnableGenerator
 
 from kafkatask import App
+from kafkatask.exceptions import TaskRevokedError, UnknownTaskError
 from tests.apps.stream_app import WORDS
 from tests.helpers import spawn_worker, wait_for
 
@@ -127,6 +128,27 @@ def test_streaming_a_task_not_sent_as_a_stream_is_a_clear_error(app):
 
     with pytest.raises(ValueError, match=r"was not sent with stream=True"):
         plain.delay().stream()
+
+
+def test_a_stream_of_a_task_that_never_runs_ends_with_its_error(settings, start_worker):
+    # Refused (unknown task) or revoked (expired) at the worker's door: the caller reads the
+    # stream, not the result, so the stream itself must say why nothing comes.
+    client = App("client", settings=settings)
+    server = App("server", settings=settings)
+    server.task(_counting(3), name="known")
+    missing = client.task(_counting(3), name="missing")
+    known = client.task(_counting(3), name="known")
+    start_worker(server)
+    try:
+        with pytest.raises(UnknownTaskError, match="missing"):
+            list(missing.apply_async(("m",), stream=True).stream(timeout=30))
+        expired = known.apply_async(("k",), stream=True, countdown=1.5, expires=0.5)
+        with pytest.raises(TaskRevokedError, match="expired"):
+            list(expired.stream(timeout=30))
+        assert list(known.stream("k")) == ["k-0", "k-1", "k-2"]
+    finally:
+        client.close()
+        server.close()
 
 
 def test_a_stream_whose_worker_dies_is_rerun_and_read_as_one_stream(settings, tmp_path):

@@ -71,6 +71,23 @@ def test_chunks_still_add_up_after_the_trip():
     assert (back[0] + back[1]).content == "Hello"
 
 
+@pytest.mark.parametrize("codec", ["msgpack", "json"])
+def test_langchain_objects_with_fields_langchain_cannot_write_keep_their_type(codec):
+    values, wire = ValueCodec(), codec_named(codec)
+    created = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    chunk = AIMessageChunk(content="Hel", response_metadata={"created": created})
+    document = Document(page_content="x", metadata={"raw": b"\x00", "tags": {"a"}})
+    for value in (chunk, document):
+        back = values.decode(wire.loads(wire.dumps(values.encode(value, "the value"))))
+        assert type(back) is type(value)
+        assert back == value
+    total = values.decode(values.encode(chunk, "c")) + AIMessageChunk(content="lo")
+    assert total.content == "Hello"
+    assert total.response_metadata["created"] == created
+    with pytest.raises(DecodeError, match="not allowed"):
+        ValueCodec(allowed_objects=[]).decode(values.encode(document, "d"))
+
+
 def test_enum_and_pydantic_models_travel_as_their_plain_data():
     values = ValueCodec()
     assert values.decode(values.encode(Color.RED, "v")) == "red"
