@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from kafkatask.task import Task
 
 
+_LONGEST_COUNTDOWN = 366 * 86_400.0
+"""A retry further away than this is taken for a mistake."""
+
+
 class DeliveryInfo(BaseModel):
     """Where the task's record was read from."""
 
@@ -75,4 +79,9 @@ class BoundTask:
         Raises the Retry exception that ends this run; after the last retry the task fails
         with `exc` (or MaxRetriesExceededError) instead.
         """
+        if countdown is not None and not 0 <= countdown <= _LONGEST_COUNTDOWN:
+            raise ValueError(
+                f"retry(countdown={countdown!r}): give a number of seconds from 0 to "
+                f"{_LONGEST_COUNTDOWN:,.0f} (a year)"
+            )
         raise Retry(exc=exc, countdown=countdown, max_retries=max_retries)

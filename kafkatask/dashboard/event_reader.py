@@ -52,7 +52,10 @@ class EventReader:
             partitions = self._wait_for_topic(consumer)
             if partitions is None:
                 return
-            self._catching_up = self._ends(consumer, partitions)
+            ends = self._ends(consumer, partitions)
+            if ends is None:
+                return
+            self._catching_up = ends
             self._check_caught_up()
             consumer.assign([TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in partitions])
             while not self._stopping.is_set():
@@ -74,15 +77,23 @@ class EventReader:
             self._stopping.wait(_TOPIC_RETRY)
         return None
 
-    def _ends(self, consumer: Consumer, partitions: list[int]) -> dict[int, int]:
-        ends = {}
-        for partition in partitions:
-            low, high = consumer.get_watermark_offsets(
-                TopicPartition(self._topic, partition), timeout=self._settings.connect_timeout
-            )
-            if high > low:
-                ends[partition] = high
-        return ends
+    def _ends(self, consumer: Consumer, partitions: list[int]) -> dict[int, int] | None:
+        """The end offsets of the history to catch up on; None when stopped meanwhile."""
+        while not self._stopping.is_set():
+            try:
+                ends = {}
+                for partition in partitions:
+                    low, high = consumer.get_watermark_offsets(
+                        TopicPartition(self._topic, partition),
+                        timeout=self._settings.connect_timeout,
+                    )
+                    if high > low:
+                        ends[partition] = high
+                return ends
+            except KafkaException as error:  # the broker is away for a moment: ask again
+                _log.warning("cannot read the end offsets of %s: %s", self._topic, error)
+            self._stopping.wait(_TOPIC_RETRY)
+        return None
 
     def _read(self, records: list[Message]) -> None:
         for record in records:

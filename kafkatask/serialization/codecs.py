@@ -59,7 +59,7 @@ class JsonCodec:
     def loads(self, data: bytes) -> Any:
         try:
             return json.loads(data)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
             raise DecodeError(f"not valid JSON: {error}") from error
 
 

@@ -17,15 +17,15 @@ def commit_done(
     *,
     sync: bool,
     partitions: list[TopicPartitionKey] | None = None,
-) -> None:
-    """Commit the positions that moved (of these partitions, or all); a failure is logged.
+) -> bool:
+    """Commit the positions that moved (of these partitions, or all); False when that failed.
 
     A failed commit is not fatal: the position is committed again next time, and until then a
     crash only means re-running what is already done (at-least-once).
     """
     positions = tracker.uncommitted(partitions)
     if not positions:
-        return
+        return True
     offsets = [TopicPartition(t, p, offset) for (t, p), offset in positions.items()]
     try:
         if sync:
@@ -35,5 +35,6 @@ def commit_done(
     except KafkaException as error:
         described = ", ".join(f"{t}[{p}]@{o}" for (t, p), o in positions.items())
         _log.warning("commit of %s failed: %s", described, error)
-        return
+        return False
     tracker.committed(positions)
+    return True

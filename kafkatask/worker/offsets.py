@@ -53,15 +53,28 @@ class OffsetTracker:
     def forget(self, tp: TopicPartitionKey) -> None:
         self._partitions.pop(tp, None)
 
-    def track(self, tp: TopicPartitionKey, offset: int) -> Receipt:
+    def track(self, tp: TopicPartitionKey, offset: int) -> Receipt | None:
+        """A receipt for a consumed record; None when its partition is not ours (any more).
+
+        A record fetched just before its partition was revoked can still be handed over in the
+        same batch; its next owner reads it again, so this worker must neither run nor commit it.
+        """
         partition = self._partitions.get(tp)
-        if partition is None:  # a record that arrived without an assign callback first
-            self.assign(tp)
-            partition = self._partitions[tp]
+        if partition is None:
+            return None
         partition.pending.append(offset)
         partition.next_offset = offset + 1
         partition.owed += 1
         return Receipt(tp, offset, partition.epoch)
+
+    def untrack(self, receipt: Receipt) -> None:
+        """Take back the latest `track` of a partition: its record will be read again."""
+        partition = self._current(receipt)
+        if partition is None or not partition.pending or partition.pending[-1] != receipt.offset:
+            return
+        partition.pending.pop()
+        partition.owed -= 1
+        partition.next_offset = receipt.offset
 
     def complete(self, receipt: Receipt) -> None:
         """Everything `receipt` owed is acknowledged; the position may move past it."""
@@ -118,6 +131,13 @@ class OffsetTracker:
             partition = self._partitions.get(tp)
             if partition is not None:
                 partition.committed = position
+
+    def commit_failed(self, positions: dict[TopicPartitionKey, int]) -> None:
+        """An asynchronous commit of `positions` failed: commit them again next time."""
+        for tp, position in positions.items():
+            partition = self._partitions.get(tp)
+            if partition is not None and partition.committed == position:
+                partition.committed = None
 
     def partitions(self) -> list[TopicPartitionKey]:
         return list(self._partitions)

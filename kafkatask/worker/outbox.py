@@ -29,6 +29,7 @@ _PERMANENT = {
     KafkaError._INVALID_ARG,
     KafkaError.TOPIC_AUTHORIZATION_FAILED,
     KafkaError.INVALID_RECORD,
+    KafkaError.TOPIC_EXCEPTION,  # an invalid topic name (e.g. a reply_to a caller made up)
 }
 
 Post = Callable[[Callable[[], None]], None]
@@ -112,7 +113,7 @@ class Outbox:
         retry: Callable[[], None],
         give_up: Callable[[KafkaError], None],
     ) -> None:
-        if error.code() in _PERMANENT:
+        if error.code() in _PERMANENT or error.fatal():
             _log.error("giving up on %s: %s (it can never be delivered)", what, error.str())
             give_up(error)
         else:

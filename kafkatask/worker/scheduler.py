@@ -102,43 +102,39 @@ class DelayScheduler:
             # A record behind one this partition waits for came in the same fetch: the
             # partition was sought back to the waiting record, so this one will be read again.
             return
+        receipt = self._tracker.track((topic, partition), offset)
+        if receipt is None:  # its partition moved away while it was handed over
+            return
+        try:
+            self._forward_when_due(record, receipt)
+        except Exception as error:  # a bug must not stop the scheduler, nor its partition
+            _log.exception("could not schedule %s[%d]@%d", topic, partition, offset)
+            self._dead_letter(record, receipt, reason="worker-error", error=error, message=None)
+
+    def _forward_when_due(self, record: Message, receipt: Receipt) -> None:
+        topic, _, _ = position(record)
         bucket = bucket_named(topic.rsplit(".", 1)[-1])
         now = time.time()
         bucket_due = record.timestamp()[1] / 1000 + (bucket.seconds if bucket else 0)
         if bucket_due > now:
-            self._wait(topic, partition, offset, bucket_due)
+            self._wait(receipt, bucket_due)
             return
         try:
             message = decode(TaskMessage, record.value(), record.headers())
         except DecodeError as error:
-            receipt = self._tracker.track((topic, partition), offset)
-            self._dead_letter(
-                record,
-                receipt,
-                reason="undecodable",
-                error=error,
-                message=None,
-                acked=self._acked(receipt),
-            )
+            self._dead_letter(record, receipt, reason="undecodable", error=error, message=None)
             return
         remaining = (message.eta or 0.0) - now
         destination = delayed_topic(self._names, message, now)
         if destination == self._names.tasks(message.queue) and remaining > TOLERANCE:
             # Due sooner than the smallest bucket: wait for it here.
-            self._wait(topic, partition, offset, now + remaining)
+            self._wait(receipt, now + remaining)
             return
-        receipt = self._tracker.track((topic, partition), offset)
-        acked = self._acked(receipt)
 
         def undeliverable(error: KafkaError) -> None:
             problem = PublishError(f"could not deliver to {destination}: {error.str()}")
             self._dead_letter(
-                record,
-                receipt,
-                reason="undeliverable",
-                error=problem,
-                message=message,
-                acked=acked,
+                record, receipt, reason="undeliverable", error=problem, message=message
             )
 
         self._outbox.send(
@@ -146,7 +142,7 @@ class DelayScheduler:
             record.value() or b"",
             key=record.key(),
             headers=_as_list(record.headers()),
-            on_acked=acked,
+            on_acked=self._acked(receipt),
             on_failed=undeliverable,
             what=f"delayed task {message.task}[{message.id}]",
             sign=False,  # forwarded as it was, signature included
@@ -160,18 +156,24 @@ class DelayScheduler:
         reason: str,
         error: Exception,
         message: TaskMessage | None,
-        acked: Callable[[], None],
     ) -> None:
         topic, partition, offset = position(record)
         raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
         self._dead_letters.write(
-            raw, reason=reason, error=describe(error), message=message, on_acked=acked
+            raw,
+            reason=reason,
+            error=describe(error),
+            message=message,
+            on_acked=self._acked(receipt),
         )
 
-    def _wait(self, topic: str, partition: int, offset: int, due: float) -> None:
+    def _wait(self, receipt: Receipt, due: float) -> None:
+        """Pause the record's partition and read it again from this record once it is due."""
+        (topic, partition), offset = receipt.tp, receipt.offset
         tp = TopicPartition(topic, partition, offset)
         self._consumer.pause([tp])
         self._consumer.seek(tp)
+        self._tracker.untrack(receipt)
         self._paused.add((topic, partition))
         heapq.heappush(self._waiting, (due, topic, partition))
 

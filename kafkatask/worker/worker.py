@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("kafkatask.worker")
 _PAUSE_AFTER = 0.05
+_LAST_COMMIT_PATIENCE = 10.0
+"""How long a stopping worker keeps trying to commit through a rebalance."""
 
 
 class Worker:
@@ -263,7 +265,7 @@ class Worker:
                 self._dispatcher.running(),
                 self.shutdown_grace,
             )
-        self._commit(sync=True)
+        self._commit_before_leaving()
         self._heartbeat.stop()
         self._scheduler.close()
         self._revocations.close()
@@ -319,6 +321,9 @@ class Worker:
             return
         topic, partition, offset = position(record)
         receipt = self._tracker.track((topic, partition), offset)
+        if receipt is None:
+            _log.debug("skipping %s[%d]@%d: the partition moved away", topic, partition, offset)
+            return
         raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
         try:
             job = self._intake.accept(raw, receipt)
@@ -412,12 +417,26 @@ class Worker:
             self._last_commit = now
             self._commit(sync=False)
 
-    def _commit(self, sync: bool, partitions: list[TopicPartitionKey] | None = None) -> None:
-        commit_done(self._consumer, self._tracker, sync=sync, partitions=partitions)
+    def _commit(self, sync: bool, partitions: list[TopicPartitionKey] | None = None) -> bool:
+        return commit_done(self._consumer, self._tracker, sync=sync, partitions=partitions)
+
+    def _commit_before_leaving(self) -> None:
+        """The last commit; one that races a rebalance (a new group generation) is retried.
+
+        The consumer keeps serving the rebalance meanwhile (every partition is paused, so no
+        new work comes in); without this, the next owner would run again everything done
+        since the previous commit.
+        """
+        deadline = time.monotonic() + _LAST_COMMIT_PATIENCE
+        while not self._commit(sync=True) and time.monotonic() < deadline:
+            take(self._consumer, 1, timeout=0.2)  # anything it returns is read again elsewhere
 
     def _on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
-        if error is not None:
-            _log.warning("asynchronous commit failed: %s", error.str())
+        # Runs on the consumer thread (inside poll), like everything that touches the tracker.
+        failed = [p for p in partitions if error is not None or p.error is not None]
+        if failed:
+            _log.warning("asynchronous commit failed: %s", error or failed[0].error)
+            self._tracker.commit_failed({(p.topic, p.partition): p.offset for p in failed})
 
     # -- rebalances ----------------------------------------------------------------------
 

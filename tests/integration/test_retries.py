@@ -192,3 +192,15 @@ def test_retry_options_are_validated_at_registration(settings):
         app.task(max_retries=-1, name="x")(lambda: None)
     with pytest.raises(TaskRegistrationError, match=r"unknown task option\(s\) retries.*Retries"):
         app.task(retries=3, name="y")(lambda: None)
+
+
+def test_a_retry_countdown_out_of_range_fails_the_task_clearly(app, start_worker):
+    @app.task(bind=True)
+    def forever(self: BoundTask) -> None:
+        self.retry(countdown=float("inf"))
+
+    start_worker(app)
+    with pytest.raises(ValueError, match=r"retry\(countdown=inf\): give a number of seconds"):
+        forever.delay().get(timeout=30)
+    again = forever.apply_async().get(timeout=30, propagate=False)  # the worker goes on
+    assert isinstance(again, ValueError)

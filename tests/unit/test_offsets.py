@@ -57,3 +57,28 @@ def test_completion_from_an_earlier_assignment_is_ignored():
     assert tracker.position(TP) == 5
     tracker.complete(fresh)
     assert tracker.position(TP) == 6
+
+
+def test_records_of_a_partition_not_assigned_are_not_tracked():
+    tracker = OffsetTracker()
+    assert tracker.track(TP, 0) is None  # fetched just before its partition was revoked
+    tracker.assign(TP)
+    tracker.forget(TP)
+    assert tracker.track(TP, 1) is None
+    assert tracker.partitions() == []
+
+
+def test_untrack_takes_back_a_record_that_will_be_read_again():
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    done, waiting = tracker.track(TP, 4), tracker.track(TP, 5)
+    assert done is not None
+    assert waiting is not None
+    tracker.complete(done)
+    tracker.untrack(waiting)  # the scheduler pauses at 5 and reads it again when due
+    assert tracker.owed(TP) == 0
+    assert tracker.position(TP) == 5
+    again = tracker.track(TP, 5)
+    assert again is not None
+    tracker.complete(again)
+    assert tracker.position(TP) == 6
