@@ -139,4 +139,8 @@ def purge(app_spec: str | None, offsets: tuple[int, ...], yes: bool, **filters: 
         return
     if not yes:
         click.confirm(f"purge {len(entries)} dead letter(s)? This cannot be undone", abort=True)
-    click.echo(f"purged {queue.purge(entries, by='kafkatask dlq')}")
+    try:
+        purged = queue.purge(entries, by="kafkatask dlq")
+    except KafkaTaskError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"purged {purged}")

@@ -1,10 +1,13 @@
 """What a user can do from the dashboard (replay, purge, revoke), shared by pages and the API.
 
-Every action is a POST that passed the CsrfGuard; each is recorded on the dead-letter topic (or
-the control topic) with who did it, as `dashboard:<user>@<client address>`.
+Every action is a POST that passed the CsrfGuard. Replays and purges are recorded on the
+dead-letter topic with who did it, as `dashboard:<user>@<client address>`; a revoke is a
+command on the control topic, which names no one (the dashboard's log line does).
 """
 
 from __future__ import annotations
+
+import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -13,6 +16,8 @@ from starlette.requests import Request
 from kafkatask.dashboard.auth import Identity
 from kafkatask.dashboard.services import Dashboard
 from kafkatask.exceptions import KafkaTaskError
+
+_log = logging.getLogger("kafkatask.dashboard")
 
 ACTIONS = ("replay", "purge")
 
@@ -66,4 +71,5 @@ async def revoke(request: Request, task_id: str, terminate: bool) -> dict[str, o
         await run_in_threadpool(dashboard.revoke, task_id, terminate)
     except KafkaTaskError as error:
         raise HTTPException(503, str(error)) from None
+    _log.warning("%s revoked task %s%s", actor(request), task_id, " (terminate)" * terminate)
     return {"revoked": task_id, "terminate": terminate}

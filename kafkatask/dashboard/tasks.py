@@ -41,6 +41,11 @@ def clip(text: str | None, limit: int) -> str | None:
     return text[: limit - 1] + "…"
 
 
+def task_key(task_id: str | None) -> str:
+    """The id a task is kept under: clipped, as ids come from workers (real ones fit)."""
+    return clip(task_id, 256) or ""
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorView:
     type: str
@@ -102,7 +107,7 @@ def apply_event(current: TaskSnapshot | None, event: TaskEvent) -> TaskSnapshot:
     state = STATE_OF_EVENT[event.type]
     if current is None:
         current = TaskSnapshot(
-            id=clip(event.task_id, 256) or "",
+            id=task_key(event.task_id),
             name=None,
             state=state,
             worker=event.worker,

@@ -11,7 +11,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kafkatask.dashboard.tasks import TaskSnapshot, apply_event
+from kafkatask.dashboard.tasks import TaskSnapshot, apply_event, task_key
 from kafkatask.protocol import TaskEvent
 
 MAX_PAGE = 1_000
@@ -65,7 +65,7 @@ class TaskWindow:
     def apply(self, event: TaskEvent) -> TaskSnapshot:
         """Fold a task event (with a task id) into its task; the task enters when new."""
         assert event.task_id is not None
-        task = apply_event(self._tasks.get(event.task_id), event)
+        task = apply_event(self._tasks.get(task_key(event.task_id)), event)
         self._tasks[task.id] = task
         while len(self._tasks) > self.capacity:
             self._tasks.popitem(last=False)

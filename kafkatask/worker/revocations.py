@@ -80,7 +80,10 @@ class Revocations:
     def _run(self) -> None:
         while not self._closed.is_set():
             for record in take(self._consumer, 500, timeout=0.2):
-                self._apply(record, notify=True)
+                try:
+                    self._apply(record, notify=True)
+                except Exception:  # one bad command must not end the control reader
+                    _log.exception("could not apply a control command")
 
     def _apply(self, record: Message, notify: bool) -> None:
         if record.error() is not None:

@@ -223,6 +223,10 @@ class Worker:
             outbox=outbox,
             owe=self._owe,
         )
+        if self.metrics is not None:
+            # Before the scheduler, the heartbeat and the group: a port in use stops the start
+            # before this worker takes any partition.
+            self.metrics.start(self._dispatcher)
         self._scheduler = DelayScheduler(
             settings,
             names,
@@ -247,8 +251,6 @@ class Worker:
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
         )
-        if self.metrics is not None:
-            self.metrics.start(self._dispatcher)
 
     def _close(self) -> None:
         if self.metrics is not None:
@@ -327,11 +329,10 @@ class Worker:
         raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
         try:
             job = self._intake.accept(raw, receipt)
+            if job is not None:
+                self._dispatcher.admit(job)  # runs middleware's before_start
         except Exception as failure:  # a bug must not stop the worker, nor its partition
             self._intake.refuse_after_error(raw, receipt, failure)
-            return
-        if job is not None:
-            self._dispatcher.admit(job)
 
     # -- what each record owes -------------------------------------------------------------
 
