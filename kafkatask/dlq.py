@@ -92,17 +92,19 @@ class DeadLetterQueue:
 
     def entries(self, where: DlqFilter | None = None) -> list[DeadLetterEntry]:
         """The letters matching `where` (unresolved ones by default), oldest first."""
+        chosen = where or DlqFilter()
+        return [entry for entry in self._all_entries() if chosen(entry)]
+
+    def _all_entries(self) -> list[DeadLetterEntry]:
         letters, actions = self._read()
         status: dict[int, Status] = {}
         for action in actions:
             for offset in action.offsets:
                 status[offset] = action.action
-        entries = [
+        return [
             DeadLetterEntry(offset, letter, status.get(offset, "dead"))
             for offset, letter in letters
         ]
-        chosen = where or DlqFilter()
-        return [entry for entry in entries if chosen(entry)]
 
     def get(self, offset: int) -> DeadLetterEntry:
         for entry in self.entries(DlqFilter(status=None)):
@@ -210,11 +212,12 @@ class DeadLetterQueue:
         connection.producer.flush(self._app.settings.delivery_timeout)
 
     def _delete_resolved_prefix(self) -> None:
-        unresolved = [entry.offset for entry in self.entries(DlqFilter(status="dead"))]
-        letters, _ = self._read()
-        if not letters:
+        # One read for both: a letter that arrives between two reads must not be deleted.
+        entries = self._all_entries()
+        if not entries:
             return
-        before = min(unresolved) if unresolved else letters[-1][0] + 1
+        unresolved = [entry.offset for entry in entries if entry.status == "dead"]
+        before = min(unresolved) if unresolved else entries[-1].offset + 1
         settings = self._app.settings
         admin = AdminClient(common_config(settings, f"{self._app.name}-dlq"))
         futures = admin.delete_records([TopicPartition(self._topic, 0, before)])
