@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from kafkatask.protocol import TaskMessage
 
@@ -23,12 +24,18 @@ Key = tuple[str, int, int]
 
 
 class _Entry:
-    __slots__ = ("reply", "seen_at", "waiting")
+    __slots__ = ("held", "reply", "seen_at", "waiting")
 
     def __init__(self, seen_at: float) -> None:
         self.seen_at = seen_at
         self.reply: bytes | None = None
         self.waiting: list[TaskMessage] | None = None
+        self.held: list[Callable[[], None]] = []
+
+    def release(self) -> None:
+        held, self.held = self.held, []
+        for release in held:
+            release()
 
 
 class DuplicateFilter:
@@ -53,11 +60,25 @@ class DuplicateFilter:
             if entry is None:
                 self._entries[key] = _Entry(now)
                 if len(self._entries) > self._capacity:
-                    self._entries.popitem(last=False)
+                    self._entries.popitem(last=False)[1].release()
                 return False, None
             if entry.reply is None:
                 entry.waiting = [*(entry.waiting or []), message]
             return True, entry.reply
+
+    def hold(self, message: TaskMessage, release: Callable[[], None]) -> bool:
+        """Call `release` once the first copy of `message` is done; False when it already is.
+
+        A duplicate's record must not be committed while the first copy still runs: if the
+        first copy's record was from an earlier assignment of the partition (it kept running
+        through a rebalance), a crash would otherwise lose the task.
+        """
+        with self._lock:
+            entry = self._entries.get(_key(message))
+            if entry is None or entry.reply is not None or entry.waiting is None:
+                return False
+            entry.held.append(release)
+            return True
 
     def finish(self, message: TaskMessage, reply: bytes | None) -> list[TaskMessage]:
         """The first one's encoded final reply (None when it was retried); returns the
@@ -68,12 +89,15 @@ class DuplicateFilter:
                 return []
             entry.reply = reply
             waiting, entry.waiting = entry.waiting or [], None
+        entry.release()
         return waiting
 
     def forget(self, message: TaskMessage) -> None:
         """The first one was abandoned (its arguments did not decode): a later copy must run."""
         with self._lock:
-            self._entries.pop(_key(message), None)
+            entry = self._entries.pop(_key(message), None)
+        if entry is not None:
+            entry.release()
 
     def _expire(self, now: float) -> None:
         while self._entries:
@@ -81,6 +105,7 @@ class DuplicateFilter:
             if now - oldest.seen_at < self._window:
                 return
             del self._entries[key]
+            oldest.release()
 
 
 def _key(message: TaskMessage) -> Key:

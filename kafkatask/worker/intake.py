@@ -185,8 +185,11 @@ class Intake:
             message.id,
         )
         if earlier is None:
-            # Still running: its reply will reach this caller too.
-            self._owe(receipt, 0)
+            # Still running: its reply will reach this caller too, and this record is done
+            # when the first copy is.
+            acknowledge = self._owe(receipt, 1)
+            if not self._duplicates.hold(message, acknowledge):
+                acknowledge()  # it finished meanwhile
             return
         self._replies.resend(message, earlier, self._owe(receipt, 1))
 
