@@ -256,21 +256,37 @@ async def areplayed_records(
     stop = threading.Event()
     records = replayed_records(settings, cursor, timeout, stop)
     done = object()
-    reading: asyncio.Future[Any] | None = None
+    lock = threading.Lock()
+    reading = False
+
+    def read_one() -> Any:
+        # Whoever finds the generator idle once `stop` is set closes it: this thread after its
+        # read (a read cancelled mid-way), or the finally below (no read under way).
+        nonlocal reading
+        with lock:
+            if stop.is_set():
+                return done
+            reading = True
+        try:
+            item = next(records, done)
+        finally:
+            with lock:
+                reading = False
+                stopped = stop.is_set()
+        if stopped:
+            records.close()
+            return done
+        return item
+
     try:
-        while True:
-            reading = asyncio.ensure_future(asyncio.to_thread(next, records, done))
-            item = await reading
-            reading = None
-            if item is done:
-                return
+        while (item := await asyncio.to_thread(read_one)) is not done:
             yield item
     finally:
-        stop.set()
-        if reading is None:
+        with lock:
+            stop.set()
+            idle = not reading
+        if idle:
             await asyncio.to_thread(records.close)
-        # else: a read cancelled mid-way still runs on its thread; `stop` ends it there, and
-        # the generator closes its consumer itself (closing it from here would race with it).
 
 
 _POLL = 0.2

@@ -22,9 +22,9 @@ from kafkatask.protocol import AnyHeaders, TaskEvent, decode_events
 
 _log = logging.getLogger("kafkatask.dashboard")
 _EVENT_TYPES_KEPT = 64
+"""Distinct event types counted by name; any further ones are counted as "other"."""
 _FUTURE_SLACK = 300.0
 """How far ahead of the dashboard's clock an event may be (clock skew between hosts)."""
-"""Distinct event types counted by name; any further ones are counted as "other"."""
 CHART_SECONDS = 900
 CHART_STEP = 15
 

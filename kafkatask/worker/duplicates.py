@@ -24,10 +24,12 @@ Key = tuple[str, int, int]
 
 
 class _Entry:
-    __slots__ = ("held", "reply", "seen_at", "waiting")
+    __slots__ = ("done", "held", "reply", "seen_at", "waiting")
 
     def __init__(self, seen_at: float) -> None:
         self.seen_at = seen_at
+        self.done = False
+        """The first copy finished (with `reply`, or None when it was retried)."""
         self.reply: bytes | None = None
         self.waiting: list[TaskMessage] | None = None
         self.held: list[Callable[[], None]] = []
@@ -62,7 +64,7 @@ class DuplicateFilter:
                 if len(self._entries) > self._capacity:
                     self._entries.popitem(last=False)[1].release()
                 return False, None
-            if entry.reply is None:
+            if not entry.done:
                 entry.waiting = [*(entry.waiting or []), message]
             return True, entry.reply
 
@@ -75,7 +77,7 @@ class DuplicateFilter:
         """
         with self._lock:
             entry = self._entries.get(_key(message))
-            if entry is None or entry.reply is not None or entry.waiting is None:
+            if entry is None or entry.done:
                 return False
             entry.held.append(release)
             return True
@@ -85,9 +87,9 @@ class DuplicateFilter:
         duplicates that were waiting for it."""
         with self._lock:
             entry = self._entries.get(_key(message))
-            if entry is None:
+            if entry is None or entry.done:
                 return []
-            entry.reply = reply
+            entry.done, entry.reply = True, reply
             waiting, entry.waiting = entry.waiting or [], None
         entry.release()
         return waiting

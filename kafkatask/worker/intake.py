@@ -172,7 +172,8 @@ class Intake:
         acknowledge = self._owe(receipt, 1 + streams)
         if streams:
             self._replies.close_stream(message, error, acknowledge)
-        self._replies.final(message, TaskState.REVOKED, acknowledge, error=error)
+        _, reply = self._replies.final(message, TaskState.REVOKED, acknowledge, error=error)
+        self._duplicates.finish(message, reply)  # copies that came meanwhile are done too
         self._stats.rejected()
         self._events.task("task-revoked", message, receipt, error=error)
         _log.info("%s; not run", reason)

@@ -47,7 +47,11 @@ class ReplySender:
             request=request,
             max_bytes=self._max_bytes,
         )
-        writer.fail(error, on_acked)
+        try:
+            writer.fail(error, on_acked)
+        except MessageTooLargeError:  # an error quoting a huge argument: say less
+            short = error.model_copy(update={"message": error.message[:2000], "traceback": ""})
+            writer.fail(short, on_acked)
 
     def state(self, request: TaskMessage, state: TaskState, error: ErrorInfo | None = None) -> None:
         """An intermediate state (RECEIVED, STARTED, RETRY): best effort, not acknowledged."""

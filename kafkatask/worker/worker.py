@@ -327,11 +327,14 @@ class Worker:
             _log.debug("skipping %s[%d]@%d: the partition moved away", topic, partition, offset)
             return
         raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
+        job = None
         try:
             job = self._intake.accept(raw, receipt)
             if job is not None:
                 self._dispatcher.admit(job)  # runs middleware's before_start
         except Exception as failure:  # a bug must not stop the worker, nor its partition
+            if job is not None:
+                self._duplicates.forget(job.message)  # it will not run: copies must not wait
             self._intake.refuse_after_error(raw, receipt, failure)
 
     # -- what each record owes -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 import time
@@ -119,6 +120,26 @@ async def test_async_iteration_of_a_handle(app, start_worker):
     assert [chunk async for chunk in result.astream(timeout=30)] == [f"a-{i}" for i in range(12)]
     replayed = [chunk async for chunk in app.astream(result.cursor, timeout=30)]
     assert replayed == [f"a-{i}" for i in range(12)]
+
+
+async def test_a_replay_cancelled_while_it_waits_stops_at_once(app, start_worker):
+    release = threading.Event()
+
+    def gated(inputs: Iterator[str]) -> Iterator[str]:
+        next(iter(inputs))
+        release.wait(30)
+        yield "late"
+
+    task = app.task(RunnableGenerator(gated), name="gated")
+    start_worker(app)
+    result = task.apply_async(("x",), stream=True)
+    replay = app.astream(result.cursor)
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(replay), 1.0)  # cancels the read under way
+    assert time.monotonic() - began < 5
+    release.set()
+    assert [chunk async for chunk in app.astream(result.cursor, timeout=30)] == ["late"]
 
 
 def test_streaming_a_task_not_sent_as_a_stream_is_a_clear_error(app):

@@ -40,3 +40,13 @@ def test_held_copies_are_released_when_the_first_is_forgotten_or_expires():
     time.sleep(0.06)
     duplicates.check(_message("c"))  # expiry happens on the next check
     assert released == ["a", "b"]
+
+
+def test_a_copy_of_a_retried_task_is_not_held():
+    duplicates, released = DuplicateFilter(window=60), []
+    first = _message()
+    duplicates.check(first)
+    duplicates.finish(first, None)  # the first copy was retried: its retry carries the task on
+    assert duplicates.check(_message()) == (True, None)
+    assert not duplicates.hold(_message(), lambda: released.append("copy"))
+    assert duplicates.finish(first, b"later") == []  # the first finish stands
