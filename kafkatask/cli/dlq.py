@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 
 import click
 
@@ -98,10 +100,8 @@ def list_letters(app_spec: str | None, everything: bool, **filters: object) -> N
 @click.option("-A", "--app", "app_spec", default=None)
 def show(offset: int, app_spec: str | None) -> None:
     """Everything about one dead letter, as JSON."""
-    try:
+    with _one_line_errors():
         entry = _queue(app_spec).get(offset)
-    except KafkaTaskError as error:
-        raise click.ClickException(str(error)) from None
     data = entry.letter.model_dump(mode="json")
     click.echo(json.dumps({"offset": entry.offset, "status": entry.status, **data}, indent=2))
 
@@ -113,17 +113,11 @@ def show(offset: int, app_spec: str | None) -> None:
 def replay(app_spec: str | None, offsets: tuple[int, ...], yes: bool, **filters: object) -> None:
     """Send the original tasks again, with a fresh attempt count."""
     queue = _queue(app_spec)
-    entries = _chosen(queue, offsets, "dead", **filters)
-    if not entries:
-        click.echo("nothing to replay")
-        return
-    if not yes:
-        click.confirm(f"replay {len(entries)} dead letter(s)?", abort=True)
-    try:
-        ids = queue.replay(entries, by="kafkatask dlq")
-    except KafkaTaskError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"replayed {len(ids)}: {', '.join(ids)}")
+    entries = _confirmed(queue, offsets, yes, "replay", "?", **filters)
+    if entries:
+        with _one_line_errors():
+            ids = queue.replay(entries, by="kafkatask dlq")
+        click.echo(f"replayed {len(ids)}: {', '.join(ids)}")
 
 
 @dlq.command()
@@ -133,14 +127,34 @@ def replay(app_spec: str | None, offsets: tuple[int, ...], yes: bool, **filters:
 def purge(app_spec: str | None, offsets: tuple[int, ...], yes: bool, **filters: object) -> None:
     """Drop dead letters for good."""
     queue = _queue(app_spec)
+    entries = _confirmed(queue, offsets, yes, "purge", "? This cannot be undone", **filters)
+    if entries:
+        with _one_line_errors():
+            purged = queue.purge(entries, by="kafkatask dlq")
+        click.echo(f"purged {purged}")
+
+
+def _confirmed(
+    queue: DeadLetterQueue,
+    offsets: tuple[int, ...],
+    yes: bool,
+    verb: str,
+    question_end: str,
+    **filters: object,
+) -> list[DeadLetterEntry]:
+    """The unresolved letters chosen, once the user agreed to `verb` them (or said --yes)."""
     entries = _chosen(queue, offsets, "dead", **filters)
     if not entries:
-        click.echo("nothing to purge")
-        return
-    if not yes:
-        click.confirm(f"purge {len(entries)} dead letter(s)? This cannot be undone", abort=True)
+        click.echo(f"nothing to {verb}")
+    elif not yes:
+        click.confirm(f"{verb} {len(entries)} dead letter(s){question_end}", abort=True)
+    return entries
+
+
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Kafka and dead-letter errors as Click's one-line error, not a traceback."""
     try:
-        purged = queue.purge(entries, by="kafkatask dlq")
+        yield
     except KafkaTaskError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"purged {purged}")
