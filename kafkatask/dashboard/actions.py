@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from kafkatask.dashboard.auth import Identity
+from kafkatask.dashboard.dead_letters import DeadLetterList
+from kafkatask.dashboard.queries import dead_letter_status, text
 from kafkatask.dashboard.services import Dashboard
 from kafkatask.exceptions import KafkaTaskError
 
@@ -31,6 +33,19 @@ def actor(request: Request) -> str:
     identity: Identity = getattr(request.state, "identity", Identity("none", "anonymous"))
     client = request.client.host if request.client else "unknown"
     return f"dashboard:{identity.name}@{client}"
+
+
+async def list_dead_letters(request: Request) -> tuple[str, DeadLetterList]:
+    """The dead letters a page or API request asks for (its status, task and error_type
+    parameters), and the status it chose."""
+    params = request.query_params
+    status, wanted = dead_letter_status(params)
+    listing = await run_in_threadpool(
+        lambda: dashboard_of(request).dead_letters.listing(
+            status=wanted, task=text(params, "task"), error_type=text(params, "error_type")
+        )
+    )
+    return status, listing
 
 
 def offsets_of(values: list[str] | list[object]) -> list[int]:

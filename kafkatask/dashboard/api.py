@@ -17,8 +17,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from kafkatask.dashboard import views
-from kafkatask.dashboard.actions import act_on_dead_letters, dashboard_of, offsets_of, revoke
-from kafkatask.dashboard.queries import dead_letter_status, task_query, text
+from kafkatask.dashboard.actions import (
+    act_on_dead_letters,
+    dashboard_of,
+    list_dead_letters,
+    offsets_of,
+    revoke,
+)
+from kafkatask.dashboard.queries import task_query
 
 
 async def index(request: Request) -> JSONResponse:
@@ -85,15 +91,7 @@ async def queues(request: Request) -> JSONResponse:
 
 
 async def dead_letters(request: Request) -> JSONResponse:
-    params = request.query_params
-    _, wanted = dead_letter_status(params)
-    listing = await run_in_threadpool(
-        lambda: dashboard_of(request).dead_letters.listing(
-            status=wanted,
-            task=text(params, "task"),
-            error_type=text(params, "error_type"),
-        )
-    )
+    _, listing = await list_dead_letters(request)
     return JSONResponse(views.dead_letters(listing))
 
 

@@ -17,11 +17,12 @@ from kafkatask.dashboard.actions import (
     ACTIONS,
     act_on_dead_letters,
     dashboard_of,
+    list_dead_letters,
     offsets_of,
     revoke,
 )
 from kafkatask.dashboard.charts import line_chart
-from kafkatask.dashboard.queries import dead_letter_status, task_query, text
+from kafkatask.dashboard.queries import task_query, text
 from kafkatask.dashboard.tasks import STATES
 from kafkatask.dashboard.templating import PageRenderer
 
@@ -106,14 +107,7 @@ async def queues(request: Request) -> Response:
 
 async def dead_letters(request: Request) -> Response:
     params = request.query_params
-    status, wanted = dead_letter_status(params)
-    listing = await run_in_threadpool(
-        lambda: dashboard_of(request).dead_letters.listing(
-            status=wanted,
-            task=text(params, "task"),
-            error_type=text(params, "error_type"),
-        )
-    )
+    status, listing = await list_dead_letters(request)
     context = {
         "data": views.dead_letters(listing),
         "status": status,
