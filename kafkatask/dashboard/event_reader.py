@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, TopicPartition
 
@@ -19,10 +21,13 @@ from kafkatask.kafka.config import consumer_config
 from kafkatask.kafka.consuming import take
 from kafkatask.settings import Settings
 
+T = TypeVar("T")
+
 _log = logging.getLogger("kafkatask.dashboard")
 _BATCH = 1_000
 _TOPIC_RETRY = 2.0
-"""Seconds between looks for the events topic, until a worker has created it."""
+"""Seconds between asks while the events topic is missing (no worker has created it) or
+the broker is away."""
 
 
 class EventReader:
@@ -66,32 +71,42 @@ class EventReader:
             consumer.close()
 
     def _wait_for_topic(self, consumer: Consumer) -> list[int] | None:
-        while not self._stopping.is_set():
-            try:
-                metadata = consumer.list_topics(self._topic, timeout=self._settings.connect_timeout)
-                topic = metadata.topics.get(self._topic)
-                if topic is not None and topic.error is None and topic.partitions:
-                    return sorted(topic.partitions)
-            except KafkaException as error:
-                _log.warning("cannot read the metadata of %s: %s", self._topic, error)
-            self._stopping.wait(_TOPIC_RETRY)
-        return None
+        def partitions() -> list[int] | None:
+            metadata = consumer.list_topics(self._topic, timeout=self._settings.connect_timeout)
+            topic = metadata.topics.get(self._topic)
+            if topic is not None and topic.error is None and topic.partitions:
+                return sorted(topic.partitions)
+            return None  # not created yet: ask again
+
+        return self._until_answered("the metadata", partitions)
 
     def _ends(self, consumer: Consumer, partitions: list[int]) -> dict[int, int] | None:
         """The end offsets of the history to catch up on; None when stopped meanwhile."""
+
+        def ends() -> dict[int, int]:
+            found = {}
+            for partition in partitions:
+                low, high = consumer.get_watermark_offsets(
+                    TopicPartition(self._topic, partition), timeout=self._settings.connect_timeout
+                )
+                if high > low:
+                    found[partition] = high
+            return found
+
+        return self._until_answered("the end offsets", ends)
+
+    def _until_answered(self, what: str, ask: Callable[[], T | None]) -> T | None:
+        """`ask()` until it gives an answer (not None); None when the reader stops first.
+
+        The broker may be away for a moment, or the topic not created yet: ask again.
+        """
         while not self._stopping.is_set():
             try:
-                ends = {}
-                for partition in partitions:
-                    low, high = consumer.get_watermark_offsets(
-                        TopicPartition(self._topic, partition),
-                        timeout=self._settings.connect_timeout,
-                    )
-                    if high > low:
-                        ends[partition] = high
-                return ends
-            except KafkaException as error:  # the broker is away for a moment: ask again
-                _log.warning("cannot read the end offsets of %s: %s", self._topic, error)
+                answer = ask()
+                if answer is not None:
+                    return answer
+            except KafkaException as error:
+                _log.warning("cannot read %s of %s: %s", what, self._topic, error)
             self._stopping.wait(_TOPIC_RETRY)
         return None
 
