@@ -41,6 +41,23 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def run_kafkatask(
+    settings: Settings, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m kafkatask ARGS` with `settings` in its environment; the exit code is the
+    caller's to check."""
+    return subprocess.run(
+        [sys.executable, "-m", "kafkatask", *args],
+        env=settings_env(settings),
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def spawn_worker(
     settings: Settings,
     app: str,

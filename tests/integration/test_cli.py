@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 
 from kafkatask import App
-from tests.helpers import ROOT, settings_env, spawn_worker, wait_for
-
-
-def _kafkatask(settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kafkatask", *args],
-        env=settings_env(settings),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.helpers import run_kafkatask, spawn_worker, wait_for
 
 
 def test_topics_init_and_list(settings):
-    created = _kafkatask(settings, "topics", "init", "-A", "tests.apps.crash_app", "-Q", "a,b")
+    created = run_kafkatask(settings, "topics", "init", "-A", "tests.apps.crash_app", "-Q", "a,b")
     assert created.returncode == 0, created.stderr
     assert f"created {settings.namespace}.tasks.a" in created.stdout
-    again = _kafkatask(settings, "topics", "init", "-A", "tests.apps.crash_app", "-Q", "a,b")
+    again = run_kafkatask(settings, "topics", "init", "-A", "tests.apps.crash_app", "-Q", "a,b")
     assert "all topics exist" in again.stdout
-    listed = _kafkatask(settings, "topics", "list")
+    listed = run_kafkatask(settings, "topics", "list")
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert f"{settings.namespace}.tasks.b\t{settings.task_partitions} partitions" in lines

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from kafkatask import App
 from kafkatask.dlq import DeadLetterQueue, DlqFilter
-from tests.helpers import ROOT, settings_env, wait_for
+from tests.helpers import run_kafkatask, wait_for
 
 
-def _dlq_cli(settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kafkatask", "dlq", *args],
-        env=settings_env(settings),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _dlq(settings, *args: str, stdin: str | None = None):
+    return run_kafkatask(settings, "dlq", *args, stdin=stdin)
 
 
 def test_list_show_replay_and_purge(settings, start_worker):
@@ -49,27 +39,27 @@ def test_list_show_replay_and_purge(settings, start_worker):
         wait_for(lambda: len(queue.entries()) == 3, 30, "three dead letters")
 
         # When they are listed, with and without filters
-        listed = _dlq_cli(settings, "list")
+        listed = _dlq(settings, "list")
         assert listed.returncode == 0, listed.stderr
         lines = listed.stdout.strip().splitlines()
         assert len(lines) == 3
         assert any("dlq.flaky\tretries-exhausted\tKeyError" in line for line in lines)
-        by_task = _dlq_cli(settings, "list", "--task", "dlq.other").stdout.strip().splitlines()
+        by_task = _dlq(settings, "list", "--task", "dlq.other").stdout.strip().splitlines()
         assert len(by_task) == 1
-        by_error = _dlq_cli(settings, "list", "--error-type", "UnknownTaskError").stdout
+        by_error = _dlq(settings, "list", "--error-type", "UnknownTaskError").stdout
         assert "unknown-task" in by_error
-        assert _dlq_cli(settings, "list", "--older-than", "1h").stdout.strip() == "no dead letters"
+        assert _dlq(settings, "list", "--older-than", "1h").stdout.strip() == "no dead letters"
 
         # and one is shown in full
         flaky_entry = queue.entries(DlqFilter(task="dlq.flaky"))[0]
-        shown = json.loads(_dlq_cli(settings, "show", str(flaky_entry.offset)).stdout)
+        shown = json.loads(_dlq(settings, "show", str(flaky_entry.offset)).stdout)
         assert shown["task"] == "dlq.flaky"
         assert [a["retries"] for a in shown["attempts"]] == [0, 1]
         assert shown["error"]["traceback"].startswith("Traceback")
 
         # Then replaying the fixed one runs it again with a fresh attempt count
         healed["flaky"] = True
-        replayed = _dlq_cli(settings, "replay", "--task", "dlq.flaky", "--yes")
+        replayed = _dlq(settings, "replay", "--task", "dlq.flaky", "--yes")
         assert replayed.returncode == 0, replayed.stderr
         wait_for(lambda: fixed == ["a"], 30, "the replayed task to run again")
         wait_for(lambda: not queue.entries(DlqFilter(task="dlq.flaky")), 30, "flaky resolved")
@@ -78,11 +68,11 @@ def test_list_show_replay_and_purge(settings, start_worker):
         ]
 
         # and purging the rest leaves nothing unresolved
-        purged = _dlq_cli(settings, "purge", "--yes")
+        purged = _dlq(settings, "purge", "--yes")
         assert purged.stdout.strip() == "purged 2"
         assert queue.entries() == []
-        assert _dlq_cli(settings, "list").stdout.strip() == "no dead letters"
-        assert "no dead letter at offset 999" in _dlq_cli(settings, "show", "999").stderr
+        assert _dlq(settings, "list").stdout.strip() == "no dead letters"
+        assert "no dead letter at offset 999" in _dlq(settings, "show", "999").stderr
     finally:
         app.close()
 
@@ -96,16 +86,7 @@ def test_replay_and_purge_ask_for_confirmation(settings, start_worker):
         queue = DeadLetterQueue(app)
         wait_for(lambda: len(queue.entries()) == 1, 30, "the dead letter")
         for command in ("replay", "purge"):
-            declined = subprocess.run(
-                [sys.executable, "-m", "kafkatask", "dlq", command],
-                env=settings_env(settings),
-                cwd=ROOT,
-                input="n\n",
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
+            declined = _dlq(settings, command, stdin="n\n")
             assert declined.returncode == 1
             assert "1 dead letter(s)?" in declined.stdout
             assert "Aborted" in declined.stderr
@@ -115,4 +96,4 @@ def test_replay_and_purge_ask_for_confirmation(settings, start_worker):
 
 
 def test_an_empty_namespace_has_no_dead_letters(settings):
-    assert _dlq_cli(settings, "list").stdout.strip() == "no dead letters"
+    assert _dlq(settings, "list").stdout.strip() == "no dead letters"
