@@ -160,7 +160,7 @@ class LocalBroker:
     def _format_storage(self, java: str, libs: Path) -> None:
         if (self.workdir / "data" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         command = [
             *self._jvm(java, libs),
             "kafka.tools.StorageTool",
@@ -279,3 +279,15 @@ def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return state.read_text().split(") ", 1)[1][0] != "Z"
     return False
+
+
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (22 base64url characters), never starting with "-".
+
+    kafka-storage would read a leading "-" as an option (one random id in 64), as Kafka's own
+    Uuid.randomUuid() avoids for the same reason.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
