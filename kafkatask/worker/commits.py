@@ -26,15 +26,30 @@ def commit_done(
     positions = tracker.uncommitted(partitions)
     if not positions:
         return True
-    offsets = [TopicPartition(t, p, offset) for (t, p), offset in positions.items()]
-    try:
-        if sync:
-            consumer.commit(offsets=offsets, asynchronous=False)
-        else:
-            consumer.commit(offsets=offsets, asynchronous=True)
-    except KafkaException as error:
-        described = ", ".join(f"{t}[{p}]@{o}" for (t, p), o in positions.items())
-        _log.warning("commit of %s failed: %s", described, error)
+    if not commit_positions(consumer, positions, sync=sync):
         return False
     tracker.committed(positions)
+    return True
+
+
+def commit_positions(
+    consumer: Consumer, positions: dict[TopicPartitionKey, int], *, sync: bool
+) -> bool:
+    """Commit exactly these positions; False (logged) when the broker refused any of them.
+
+    An asynchronous commit's failure is reported later, to the consumer's `on_commit`.
+    """
+    offsets = [TopicPartition(t, p, offset) for (t, p), offset in positions.items()]
+    try:
+        if not sync:
+            consumer.commit(offsets=offsets, asynchronous=True)
+            return True
+        answered = consumer.commit(offsets=offsets, asynchronous=False) or []
+        refused = next((p.error for p in answered if p.error is not None), None)
+        if refused is not None:
+            raise KafkaException(refused)
+    except KafkaException as error:
+        described = ", ".join(f"{t}[{p}]@{o}" for (t, p), o in positions.items())
+        _log.warning("commit of %s failed: %s", described, error.args[0])
+        return False
     return True

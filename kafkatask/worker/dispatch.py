@@ -3,6 +3,9 @@
 Thread-safe: the consumer thread admits jobs, pool threads release them, and the next job
 starts right there on the releasing thread, without a round trip through the consumer loop.
 A job that must wait before it starts (a rate limit) waits on the worker's timer, not in a slot.
+Nothing starts while the worker cannot vouch for its assignment (lease.py): a job that reaches a
+pool thread then goes back to the front of the ready queue, and `resume` starts it once the
+assignment is confirmed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, Protocol
 from kafkatask.worker.batching import BatchCollector
 from kafkatask.worker.job import BatchJob, Job, Unit
 from kafkatask.worker.keyed import KeyedQueue
+from kafkatask.worker.lease import AssignmentLease
 from kafkatask.worker.pool import ExecutionPool
 from kafkatask.worker.stack import MiddlewareStack
 from kafkatask.worker.timers import TimerQueue
@@ -34,11 +38,13 @@ class Dispatcher:
         pool: ExecutionPool,
         stack: MiddlewareStack,
         timers: TimerQueue,
+        lease: AssignmentLease,
     ) -> None:
         self.concurrency = concurrency
         self._pool = pool
         self._stack = stack
         self._timers = timers
+        self._lease = lease
         self._runner: Runner | None = None
         self._lock = threading.Lock()
         self._ready: deque[Unit] = deque()
@@ -75,6 +81,12 @@ class Dispatcher:
                 self._ready.append(following)
             starting = self._take_startable()
         self.room.set()
+        self._start(starting)
+
+    def resume(self) -> None:
+        """Start what is ready: the lease was confirmed after starts were held back."""
+        with self._lock:
+            starting = self._take_startable()
         self._start(starting)
 
     def held(self) -> int:
@@ -159,19 +171,46 @@ class Dispatcher:
 
     def _take_startable(self) -> list[Unit]:
         starting: list[Unit] = []
+        if not self._lease.vouched():
+            return starting
         while self._ready and self._running < self.concurrency:
             starting.append(self._ready.popleft())
             self._running += 1
         return starting
 
     def _start(self, units: list[Unit]) -> None:
-        runner = self._runner
-        assert runner is not None, "bind() a runner first"
         for unit in units:
             if unit.runs_async:
-                self._pool.run_async(_bound(runner.arun, unit))
+                self._pool.run_async(_bound(self._arun, unit))
             else:
-                self._pool.run_sync(lambda unit=unit: runner.run(unit))  # type: ignore[misc]
+                self._pool.run_sync(lambda unit=unit: self._run(unit))  # type: ignore[misc]
+
+    def _run(self, unit: Unit) -> None:
+        # Checked again on the pool thread, the last moment before the task starts: the
+        # process may have been frozen between the decision to start and this thread.
+        if self._held_back(unit):
+            return
+        runner = self._runner
+        assert runner is not None, "bind() a runner first"
+        runner.run(unit)
+
+    async def _arun(self, unit: Unit) -> None:
+        if self._held_back(unit):
+            return
+        runner = self._runner
+        assert runner is not None, "bind() a runner first"
+        await runner.arun(unit)
+
+    def _held_back(self, unit: Unit) -> bool:
+        """Put `unit` back at the front of the ready queue when the lease is not vouched."""
+        if self._lease.vouched():
+            return False
+        with self._lock:
+            self._running -= 1
+            self._ready.appendleft(unit)
+            starting = self._take_startable()  # the lease may have been confirmed meanwhile
+        self._start(starting)
+        return True
 
 
 def _bound(

@@ -9,6 +9,7 @@ in flight and loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import socket
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from kafkatask.exceptions import TaskRevokedError
 from kafkatask.kafka import MessageProducer, TopicAdmin
@@ -28,7 +29,7 @@ from kafkatask.middleware.base import WorkerServices
 from kafkatask.protocol import WorkerInfo
 from kafkatask.serialization import codec_named
 from kafkatask.serialization.signing import signer_of
-from kafkatask.worker.commits import commit_done
+from kafkatask.worker.commits import commit_done, commit_positions
 from kafkatask.worker.dead_letters import DeadLetterWriter
 from kafkatask.worker.dispatch import Dispatcher
 from kafkatask.worker.duplicates import DuplicateFilter
@@ -36,6 +37,7 @@ from kafkatask.worker.events import EventPublisher, Heartbeat, host_info
 from kafkatask.worker.execution import TaskRunner
 from kafkatask.worker.intake import Intake
 from kafkatask.worker.job import Job, RawRecord
+from kafkatask.worker.lease import AssignmentLease
 from kafkatask.worker.metrics import WorkerMetrics
 from kafkatask.worker.offsets import OffsetTracker, Receipt, TopicPartitionKey
 from kafkatask.worker.outbox import Outbox
@@ -101,6 +103,7 @@ class Worker:
         self._paused = False
         self._full_since: float | None = None
         self._last_commit = 0.0
+        self._lease = AssignmentLease(settings.session_timeout_ms / 2000)
         self._host = host_info()
         # -- optional Prometheus metrics (metrics.py); joins the middleware stack above --
         self.metrics = (
@@ -184,7 +187,9 @@ class Worker:
         dead_letters = DeadLetterWriter(outbox, codec, names.dlq, self.id)
         duplicates = self._duplicates = DuplicateFilter(settings.idempotency_window)
         self._pool = ExecutionPool(self.concurrency)
-        self._dispatcher = Dispatcher(self.concurrency, self._pool, self.middleware, self._timers)
+        self._dispatcher = Dispatcher(
+            self.concurrency, self._pool, self.middleware, self._timers, self._lease
+        )
         self._runner = TaskRunner(
             worker_id=self.id,
             values=self.app.values,
@@ -287,6 +292,8 @@ class Worker:
         self._producer.poll(0)
         self._events.flush()
         self._drain_notices()
+        if not self._lease.renew():
+            self._confirm_assignment([])
         self._maybe_commit()
         room = self._limit - self._dispatcher.held()
         if room > 0:
@@ -295,6 +302,10 @@ class Worker:
             records = take(self._consumer, room, timeout=0.05)
         else:
             records = self._wait_for_room()
+        if records and not self._lease.renew():
+            # Frozen while polling: these records may belong to partitions that moved.
+            self._confirm_assignment(records)
+            return
         for record in records:
             self._take(record)
 
@@ -374,6 +385,7 @@ class Worker:
         alive; inside one, the consumer must not be polled again (librdkafka forbids it).
         """
         while not done() and time.monotonic() < deadline:
+            self._lease.renew()  # this thread is alive; a gap found here is confirmed later
             self._producer.poll(0.02)
             self._events.flush()
             self._drain_notices()
@@ -388,6 +400,67 @@ class Worker:
 
     def _owed(self, partitions: list[TopicPartitionKey]) -> int:
         return sum(self._tracker.owed(tp) for tp in partitions)
+
+    # -- after a gap: is the assignment still ours? ----------------------------------------
+
+    def _confirm_assignment(self, unread: list[Message]) -> None:
+        """Hold everything until the group coordinator confirms this member (see lease.py).
+
+        A synchronous commit carries the member's generation (or, with the consumer protocol,
+        its epoch), so the coordinator accepts it only from a member whose assignment still
+        stands; a fenced member's commit fails, and librdkafka then reports the partitions lost
+        at the next poll, which drops their jobs (`_on_lost`). `unread` records, fetched across
+        the gap, are read again afterwards (their partitions are rewound to them).
+        """
+        gap = self._lease.gap()
+        _log.warning(
+            "no step of the consumer loop for %.1fs (the process was frozen or stalled): "
+            "confirming the partition assignment before starting, answering or committing "
+            "anything it holds",
+            gap,
+        )
+        self._rewind(unread)
+        self._pause(self._consumer.assignment())
+        while not self._stopping.is_set():
+            if self._commit_positions():
+                self._lease.confirm()
+                _log.warning(
+                    "assignment confirmed (%s); resuming", _describe(self._consumer.assignment())
+                )
+                self._dispatcher.resume()
+                return
+            # Serve the group protocol (lost/assigned partitions) and the acknowledgements.
+            self._producer.poll(0)
+            self._drain_notices()
+            self._rewind(take(self._consumer, 1, timeout=0.2))
+
+    def _commit_positions(self) -> bool:
+        """Commit, synchronously, where each assigned partition stands (even when unchanged)."""
+        positions = {}
+        for p in self._consumer.position(self._consumer.assignment()):
+            tp = (p.topic, p.partition)
+            held = self._tracker.position(tp)
+            position = held if held is not None else p.offset
+            if position is not None and position >= 0:
+                positions[tp] = position
+        if not positions:
+            return True  # nothing read from any partition, so nothing can be stale
+        if not commit_positions(self._consumer, positions, sync=True):
+            return False
+        self._tracker.committed(positions)
+        return True
+
+    def _rewind(self, records: list[Message]) -> None:
+        """Seek back to the first of `records` in each partition, so they are read again."""
+        first: dict[tuple[str, int], int] = {}
+        for record in records:
+            if record.error() is None:
+                topic, partition, offset = position(record)
+                first.setdefault((topic, partition), offset)
+        for (topic, partition), offset in first.items():
+            # A partition no longer assigned refuses the seek: its next owner reads the record.
+            with contextlib.suppress(KafkaException):
+                self._consumer.seek(TopicPartition(topic, partition, offset))
 
     # -- revocation ----------------------------------------------------------------------
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
+from tests.faults.journal import order_violations, read_journal, stale_starts, starts
 from tests.helpers import wait_for
 
 SHORT_SESSION = {"KAFKATASK_SESSION_TIMEOUT_MS": "3000"}
@@ -84,5 +86,54 @@ def test_frozen_worker_wakes_up_after_its_partitions_moved(
         duplicates_suppressed=client.connection.router.duplicates,
         committed_offset_samples=watcher.samples,
         committed_offsets_gone_backwards=len(watcher.backwards),
+        dead_lettered=0,
+    )
+
+
+@pytest.mark.timeout(240)
+def test_a_thawed_worker_starts_nothing_stale(settings, client, workers, tmp_path, record_figures):
+    # Given a worker running ordered conversations (and plain tasks), frozen with jobs held
+    journal = tmp_path / "journal.txt"
+    env = {**SHORT_SESSION, "KAFKATASK_TEST_JOURNAL": str(journal)}
+    step = client.task(lambda conversation, n, seconds: n, name="faults.step")
+    noted = client.task(lambda index, seconds: index, name="faults.noted")
+    frozen = workers.start("frozen", "-c", "4", env=env)
+    conversations = [f"c{k}" for k in range(8)]
+    turns = 25
+    results = []
+    for n in range(turns):
+        for conversation in conversations:
+            results.append(
+                step.apply_async((conversation, n, 0.05), key=conversation, queue="default")
+            )
+        results.extend(noted.delay(n * 10 + i, 0.02) for i in range(4))
+    wait_for(lambda: len(starts(read_journal(journal))) >= 40, 120, "40 tasks to start")
+    frozen.send_signal(signal.SIGSTOP)
+    try:
+        # When another worker takes its partitions over and finishes everything
+        workers.start("second", "-c", "4", env=env)
+        assert len([r.get(timeout=180) for r in results]) == len(results)
+        time.sleep(4.0)  # the fault: the frozen worker stays frozen well past that
+    finally:
+        thawed_at = time.time()
+        frozen.send_signal(signal.SIGCONT)
+    wait_for(lambda: "lost " in workers.log("frozen"), 60, "the thawed worker to see its loss")
+    time.sleep(1.0)  # what it would run stale, it runs within milliseconds of the thaw
+
+    # Then it started nothing that had moved on, and every conversation kept its order
+    entries = read_journal(journal)
+    stale = stale_starts(entries, frozen.pid, after=thawed_at, older_than=3.0)
+    violations = order_violations(entries)
+    assert stale == [], "\n".join(stale)
+    assert violations == [], "\n".join(violations)
+    record_figures(
+        sent=len(results),
+        completed=sum(r.successful() for r in results),
+        lost=len(results) - sum(r.successful() for r in results),
+        ordered_conversations=len(conversations),
+        turns_each=turns,
+        starts=len(starts(entries)),
+        stale_starts_after_thaw=len(stale),
+        order_violations=len(violations),
         dead_lettered=0,
     )
