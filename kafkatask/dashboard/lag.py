@@ -1,11 +1,14 @@
 """LagCollector: consumer lag of every task topic and consumer group of a namespace.
 
 What Flower cannot show: how far each worker group is behind, per partition, with who owns
-the partition. Every `interval` seconds a daemon thread asks Kafka's admin API for the groups
-of the namespace (`<ns>.workers.*` and `<ns>.scheduler`), their members' assignments and
-committed offsets, and the topics' start and end offsets. A partition without a committed
-offset is read from its start (workers use `auto.offset.reset=earliest`), so its lag counts
-from there. Task topics that no group reads are shown with the group `None`: tasks wait there.
+the partition. Every `interval` seconds a daemon thread asks Kafka for the groups of the
+namespace (`<ns>.workers.*` and `<ns>.scheduler`) and their state, the topics' partitions, each
+group's committed offsets and the partitions' start and end offsets (kafka/lag.py, which also
+says why none of this goes through the AdminClient's group calls). Who owns a partition, and how
+many members a group has, come from the workers' own heartbeats (`members`). A partition without
+a committed offset is read from its start (workers use `auto.offset.reset=earliest`), so its lag
+counts from there. Task topics that no group reads are shown with the group `None`: tasks wait
+there.
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
-from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: not in __all__
-    AdminClient,
-    OffsetSpec,
-)
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 
+from kafkatask.kafka import TopicNames
 from kafkatask.kafka.config import common_config
+from kafkatask.kafka.lag import OffsetReader, lag
+from kafkatask.protocol import WorkerInfo
 from kafkatask.settings import Settings
 
 _log = logging.getLogger("kafkatask.dashboard")
@@ -30,6 +34,8 @@ HISTORY = 720
 """Samples of total lag kept for the chart (an hour at the default 5 s interval)."""
 
 TP = tuple[str, int]
+Members = Callable[[], Mapping[str, WorkerInfo]]
+"""The workers online now, by id, as their latest heartbeat describes them."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class PartitionLag:
     """The group's committed offset; None when it has committed nothing yet."""
     lag: int
     owner: str | None
-    """The client id (for workers: the worker id) of the member that owns the partition."""
+    """The worker that says (in its heartbeats) it owns the partition."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,9 @@ class GroupLag:
     group: str | None
     """None for the task topics no consumer group reads."""
     state: str
+    """The group's state as Kafka reports it (stable, empty, preparing_rebalance, ...)."""
     members: int
+    """Workers online that read this group's queues (from their heartbeats)."""
     partitions: list[PartitionLag]
 
     @property
@@ -70,18 +78,20 @@ class LagSnapshot:
         return sum(group.total for group in self.groups)
 
 
-@dataclass
-class _Offsets:
-    start: dict[TP, int]
-    end: dict[TP, int]
-
-
 class LagCollector:
-    def __init__(self, settings: Settings, client_id: str, interval: float = 5.0) -> None:
-        self._settings = settings
-        self._namespace = settings.namespace
-        self._admin = AdminClient(common_config(settings, client_id))
+    def __init__(
+        self,
+        settings: Settings,
+        client_id: str,
+        interval: float = 5.0,
+        members: Members | None = None,
+    ) -> None:
+        self._names = TopicNames(settings.namespace)
+        config = common_config(settings, client_id)
+        self._admin = AdminClient(config)
         self._timeout = settings.connect_timeout
+        self._offsets = OffsetReader(config, self._timeout)
+        self._members: Members = members or dict
         self.interval = interval
         self._lock = threading.Lock()
         self._snapshot = LagSnapshot(taken_at=0.0, error="not collected yet")
@@ -96,6 +106,7 @@ class LagCollector:
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
         self._thread.join(timeout)
+        self._offsets.close()
 
     def snapshot(self) -> LagSnapshot:
         with self._lock:
@@ -130,121 +141,90 @@ class LagCollector:
 
     def _groups(self) -> list[GroupLag]:
         topics = self._topics()
-        listed = self._admin.list_consumer_groups(request_timeout=self._timeout)
-        # Worker groups first, then the delay scheduler (whose lag is waiting by design).
-        names = sorted(
-            (
-                g.group_id
-                for g in listed.result(timeout=self._timeout).valid
-                if self._ours(g.group_id)
-            ),
-            key=lambda name: (name == f"{self._namespace}.scheduler", name),
+        states = self._group_states()
+        watermarks = self._offsets.watermarks(
+            [(t, p) for t, count in sorted(topics.items()) for p in range(count)]
         )
-        descriptions = {}
-        if names:
-            futures = self._admin.describe_consumer_groups(names, request_timeout=self._timeout)
-            descriptions = {name: f.result(timeout=self._timeout) for name, f in futures.items()}
-        committed = {name: self._committed(name) for name in names}
-        offsets = self._offsets([(t, p) for t, count in topics.items() for p in range(count)])
+        members = self._members()
         groups = [
-            self._group(name, descriptions[name], committed[name], offsets, topics)
-            for name in names
+            self._group(name, state, topics, watermarks, members) for name, state in states.items()
         ]
         read = {p.topic for group in groups for p in group.partitions}
-        unread = [t for t in sorted(topics) if t not in read and self._is_task_topic(t)]
+        unread = [t for t in sorted(topics) if t not in read and self._names.is_task_topic(t)]
         if unread:
-            groups.append(_unread(unread, topics, offsets))
+            groups.append(_unread(unread, topics, watermarks))
         return groups
 
-    def _ours(self, group: str) -> bool:
-        ns = self._namespace
-        return group.startswith(f"{ns}.workers.") or group == f"{ns}.scheduler"
-
-    def _is_task_topic(self, topic: str) -> bool:
-        return topic.startswith(f"{self._namespace}.tasks.")
+    def _group_states(self) -> dict[str, str]:
+        """The namespace's groups and their states: worker groups first, then the scheduler
+        (whose lag is waiting by design)."""
+        listed = self._admin.list_consumer_groups(request_timeout=self._timeout)
+        states = {
+            g.group_id: g.state.name.lower() if g.state is not None else "unknown"
+            for g in listed.result(timeout=self._timeout).valid
+            if self._names.queues_of_group(g.group_id) is not None
+            or g.group_id == self._names.scheduler_group
+        }
+        order = sorted(states, key=lambda name: (name == self._names.scheduler_group, name))
+        return {name: states[name] for name in order}
 
     def _topics(self) -> dict[str, int]:
         """Partition counts of the namespace's task and delay topics."""
         metadata = self._admin.list_topics(timeout=self._timeout)
-        prefixes = (f"{self._namespace}.tasks.", f"{self._namespace}.retry.")
+        names = self._names
         return {
             name: len(topic.partitions)
             for name, topic in metadata.topics.items()
-            if name.startswith(prefixes) and topic.error is None
+            if (names.is_task_topic(name) or names.is_delay_topic(name)) and topic.error is None
         }
 
-    def _committed(self, group: str) -> dict[TP, int]:
-        request = [ConsumerGroupTopicPartitions(group)]
-        futures = self._admin.list_consumer_group_offsets(request, request_timeout=self._timeout)
-        result = futures[group].result(timeout=self._timeout)
-        return {
-            (tp.topic, tp.partition): tp.offset
-            for tp in result.topic_partitions or []
-            if tp.offset >= 0
-        }
-
-    def _offsets(self, partitions: list[TP]) -> _Offsets:
-        return _Offsets(
-            start=self._list_offsets(partitions, OffsetSpec.earliest()),  # type: ignore[no-untyped-call]
-            end=self._list_offsets(partitions, OffsetSpec.latest()),  # type: ignore[no-untyped-call]
-        )
-
-    def _list_offsets(self, partitions: list[TP], spec: OffsetSpec) -> dict[TP, int]:
-        if not partitions:
-            return {}
-        request = {TopicPartition(t, p): spec for t, p in partitions}
-        futures = self._admin.list_offsets(request, request_timeout=self._timeout)
-        return {
-            (tp.topic, tp.partition): future.result(timeout=self._timeout).offset
-            for tp, future in futures.items()
-        }
-
-    def _reads(self, group: str, topics: dict[str, int]) -> set[TP]:
+    def _reads(self, group: str, topics: dict[str, int]) -> list[TP]:
         """The partitions a group of ours reads, from its name (see docs/protocol.md 2.4)."""
-        ns = self._namespace
-        if group == f"{ns}.scheduler":
-            names = [t for t in topics if t.startswith(f"{ns}.retry.")]
+        queues = self._names.queues_of_group(group)
+        if queues is None:  # the scheduler
+            names = [t for t in topics if self._names.is_delay_topic(t)]
         else:
-            queues = group.removeprefix(f"{ns}.workers.").split("+")
-            names = [f"{ns}.tasks.{queue}" for queue in queues]
-        return {(t, p) for t in names for p in range(topics.get(t, 0))}
+            names = [self._names.tasks(queue) for queue in queues]
+        return [(t, p) for t in sorted(names) for p in range(topics.get(t, 0))]
 
     def _group(
         self,
         name: str,
-        description: object,
-        committed: dict[TP, int],
-        offsets: _Offsets,
+        state: str,
         topics: dict[str, int],
+        watermarks: dict[TP, tuple[int, int]],
+        members: Mapping[str, WorkerInfo],
     ) -> GroupLag:
-        owners: dict[TP, str] = {}
-        members = getattr(description, "members", None) or []
-        for member in members:
-            for tp in member.assignment.topic_partitions:
-                owners[(tp.topic, tp.partition)] = member.client_id
-        known = self._reads(name, topics) | set(committed) | set(owners)
+        reads = [tp for tp in self._reads(name, topics) if tp in watermarks]
+        committed = self._offsets.committed(name, reads)
+        queues = self._names.queues_of_group(name)
+        readers = {
+            worker: info
+            for worker, info in members.items()
+            if queues is None or sorted(info.queues) == sorted(queues)
+        }
+        owners = {part: worker for worker, info in readers.items() for part in info.partitions}
         partitions = [
-            _partition(tp, offsets, committed.get(tp), owners.get(tp))
-            for tp in sorted(known)
-            if tp in offsets.end
+            _partition(tp, watermarks[tp], committed.get(tp), owners.get(f"{tp[0]}[{tp[1]}]"))
+            for tp in reads
         ]
-        state = getattr(description, "state", None)
-        label = state.name.lower() if state is not None else "unknown"
-        return GroupLag(name, label, len(members), partitions)
+        return GroupLag(name, state, len(readers), partitions)
 
 
-def _partition(tp: TP, offsets: _Offsets, committed: int | None, owner: str | None) -> PartitionLag:
-    start, end = offsets.start.get(tp, 0), offsets.end[tp]
-    # Records below the log start are gone (retention): they cannot be lag any more.
-    position = start if committed is None else max(committed, start)
-    return PartitionLag(tp[0], tp[1], start, end, committed, max(end - position, 0), owner)
+def _partition(
+    tp: TP, watermarks: tuple[int, int], committed: int | None, owner: str | None
+) -> PartitionLag:
+    start, end = watermarks
+    return PartitionLag(tp[0], tp[1], start, end, committed, lag(start, end, committed), owner)
 
 
-def _unread(topics: list[str], counts: dict[str, int], offsets: _Offsets) -> GroupLag:
+def _unread(
+    topics: list[str], counts: dict[str, int], watermarks: dict[TP, tuple[int, int]]
+) -> GroupLag:
     partitions = [
-        _partition((topic, p), offsets, None, None)
+        _partition((topic, p), watermarks[(topic, p)], None, None)
         for topic in topics
         for p in range(counts[topic])
-        if (topic, p) in offsets.end
+        if (topic, p) in watermarks
     ]
     return GroupLag(None, "no consumer group", 0, partitions)

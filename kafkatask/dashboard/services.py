@@ -69,7 +69,9 @@ class Dashboard:
         )
         self.credentials = credentials or Credentials.from_settings(settings)
         self.csrf = CsrfGuard()
-        self.lag: LagSource = lag or LagCollector(settings, self.client_id, lag_interval)
+        self.lag: LagSource = lag or LagCollector(
+            settings, self.client_id, lag_interval, members=self.state.online_workers
+        )
         self.dead_letters = DeadLetterBrowser(app, dead_letter_queue)
         self.streams = StreamChunkScanner(settings, self.client_id)
         self._events = EventReader(settings, self.state, self.client_id)

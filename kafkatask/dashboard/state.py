@@ -18,7 +18,7 @@ from kafkatask.dashboard.rates import KIND_OF_EVENT, Percentiles, RuntimeSample,
 from kafkatask.dashboard.tasks import STATE_OF_EVENT, TaskSnapshot
 from kafkatask.dashboard.window import TaskPage, TaskQuery, TaskWindow
 from kafkatask.dashboard.workers import WorkerRoster, WorkerSnapshot
-from kafkatask.protocol import AnyHeaders, TaskEvent, decode_events
+from kafkatask.protocol import AnyHeaders, TaskEvent, WorkerInfo, decode_events
 
 _log = logging.getLogger("kafkatask.dashboard")
 _EVENT_TYPES_KEPT = 64
@@ -157,6 +157,18 @@ class DashboardState:
         with self._lock:
             listed = self._workers.all()
         return sorted(listed, key=lambda w: (not w.online(now, self.heartbeat_interval), w.id))
+
+    def online_workers(self) -> dict[str, WorkerInfo]:
+        """The workers online now, as their latest heartbeat describes them (for the lag page's
+        owners and members)."""
+        now = self._clock()
+        with self._lock:
+            listed = self._workers.all()
+        return {
+            w.id: w.info
+            for w in listed
+            if w.info is not None and w.online(now, self.heartbeat_interval)
+        }
 
     def worker(self, worker_id: str) -> WorkerSnapshot | None:
         with self._lock:

@@ -6,7 +6,7 @@ worker already keeps (its stats, the rate limiter's wait counter, the dispatcher
 so the task path pays nothing; the one exception is the run-time histogram, fed by a small
 middleware (TaskDurations) that the worker adds to its stack when metrics are on.
 
-Consumer lag is asked of Kafka's admin API with a client of the metrics' own, for the
+Consumer lag is asked of Kafka with an OffsetReader of the metrics' own (kafka/lag.py), for the
 partitions the worker owns: calling into the worker's consumer from the scrape thread would
 wait on the consumer thread's polling, for seconds.
 """
@@ -19,16 +19,13 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
-from confluent_kafka.admin import (  # type: ignore[attr-defined]  # OffsetSpec: not in __all__
-    AdminClient,
-    OffsetSpec,
-)
+from confluent_kafka import KafkaException
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from kafkatask.kafka.config import common_config
+from kafkatask.kafka.lag import OffsetReader, lag
 from kafkatask.middleware.base import Middleware
 from kafkatask.middleware.rate_limits import RateLimits
 
@@ -95,12 +92,13 @@ class WorkerMetrics:
         self._host = host
         self.port = port
         self._server: WSGIServer | None = None
+        self._offsets = OffsetReader(
+            common_config(worker.app.settings, f"{worker.id}-metrics"), _LAG_TIMEOUT
+        )
 
     def start(self, slots: SlotCounter) -> None:
         """Serve /metrics (on a daemon thread) for a worker whose dispatcher runs."""
-        worker = self._worker
-        admin = AdminClient(common_config(worker.app.settings, f"{worker.id}-metrics"))
-        self.registry.register(WorkerCollector(worker, admin, slots))
+        self.registry.register(WorkerCollector(self._worker, self._offsets, slots))
         self._server, _ = start_http_server(self.port, self._host, registry=self.registry)
         self.port = self._server.server_port
         _log.info("worker metrics on http://%s:%d/metrics", self._host, self.port)
@@ -111,14 +109,15 @@ class WorkerMetrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self._offsets.close()
 
 
 class WorkerCollector(Collector):
     """Reads the worker's counters and gauges at scrape time."""
 
-    def __init__(self, worker: Worker, admin: AdminClient, slots: SlotCounter) -> None:
+    def __init__(self, worker: Worker, offsets: OffsetReader, slots: SlotCounter) -> None:
         self._worker = worker
-        self._admin = admin
+        self._offsets = offsets
         self._slots = slots
 
     def collect(self) -> Iterator[Metric]:
@@ -185,42 +184,14 @@ class WorkerCollector(Collector):
         return lag
 
     def _partition_lag(self) -> dict[tuple[str, int], int]:
-        """End offset minus committed offset of each partition the worker owns; a failure
-        only leaves the lag out of this scrape."""
+        """Lag of each partition the worker owns; a failure only leaves it out of this scrape."""
         owned = self._worker.partitions()
         if not owned:
             return {}
         try:
-            committed = self._committed(owned)
-            ends = self._offsets(owned, OffsetSpec.latest())  # type: ignore[no-untyped-call]
-            starts = self._offsets(owned, OffsetSpec.earliest())  # type: ignore[no-untyped-call]
+            committed = self._offsets.committed(self._worker.group_id, owned)
+            watermarks = self._offsets.watermarks(owned)
         except (KafkaException, TimeoutError) as error:
             _log.debug("consumer lag left out of the metrics: %s", error)
             return {}
-        lag = {}
-        for tp in owned:
-            # No commit yet: the group starts at the earliest offset (auto.offset.reset).
-            position = max(committed.get(tp, starts.get(tp, 0)), starts.get(tp, 0))
-            lag[tp] = max(ends.get(tp, 0) - position, 0)
-        return lag
-
-    def _committed(self, owned: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        group = self._worker.group_id
-        request = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in owned])]
-        futures = self._admin.list_consumer_group_offsets(request, request_timeout=_LAG_TIMEOUT)
-        result = futures[group].result(timeout=_LAG_TIMEOUT)
-        return {
-            (tp.topic, tp.partition): tp.offset
-            for tp in result.topic_partitions or []
-            if tp.offset >= 0
-        }
-
-    def _offsets(
-        self, owned: list[tuple[str, int]], spec: OffsetSpec
-    ) -> dict[tuple[str, int], int]:
-        request = {TopicPartition(t, p): spec for t, p in owned}
-        futures = self._admin.list_offsets(request, request_timeout=_LAG_TIMEOUT)
-        return {
-            (tp.topic, tp.partition): future.result(timeout=_LAG_TIMEOUT).offset
-            for tp, future in futures.items()
-        }
+        return {tp: lag(start, end, committed.get(tp)) for tp, (start, end) in watermarks.items()}
