@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(default=2.0, gt=0)
     commit_interval: float = Field(default=0.2, gt=0)
     session_timeout_ms: int = Field(default=10_000, ge=1000)
+    """After this long without a heartbeat a worker's partitions move to others."""
+    group_protocol: Literal["auto", "consumer", "classic"] = "auto"
+    """Workers' consumer group protocol: "consumer" (KIP-848, Kafka 4.0+; rebalances move one
+    partition at a time and members keep committing meanwhile), "classic", or "auto": "consumer"
+    when the broker offers it. See docs/reliability.md."""
     max_poll_interval_ms: int = Field(default=300_000, ge=1000)
     revoke_window: float = Field(default=3600.0, gt=0)
     """How long a revoke is remembered (workers started later still honour it)."""

@@ -12,6 +12,8 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
 from kafkatask.exceptions import BrokerUnavailableError
+from kafkatask.kafka.groups import GroupSetup
+from kafkatask.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,16 @@ class TopicAdmin:
                     ) from error
         self._wait_visible({spec.name for spec in missing})
         return [spec.name for spec in missing]
+
+    def prepare_groups(self, settings: Settings, groups: Iterable[str]) -> GroupSetup:
+        """The group protocol of these consumer groups, and their session timeout in force."""
+        try:
+            return GroupSetup.prepare(self._admin, settings, groups, self._timeout)
+        except KafkaException as error:
+            raise BrokerUnavailableError(
+                f"could not read the consumer group settings of {self._bootstrap}: "
+                f"{error.args[0].str()}"
+            ) from error
 
     def delete(self, names: Iterable[str]) -> None:
         futures = self._admin.delete_topics(list(names), request_timeout=self._timeout)

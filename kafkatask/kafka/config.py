@@ -15,9 +15,11 @@ User-supplied options (Settings.kafka/producer/consumer) are applied last and wi
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from kafkatask.settings import Settings
+
+GroupProtocol = Literal["consumer", "classic"]
 
 Config = dict[str, Any]
 
@@ -62,12 +64,21 @@ def consumer_config(settings: Settings, client_id: str, group_id: str) -> Config
     }
 
 
-def worker_consumer_config(settings: Settings, client_id: str, group_id: str) -> Config:
+def worker_consumer_config(
+    settings: Settings, client_id: str, group_id: str, protocol: GroupProtocol
+) -> Config:
+    if protocol == "consumer":
+        # The coordinator assigns and keeps the session (kafka/groups.py sets its timeout).
+        membership: Config = {"group.protocol": "consumer"}
+    else:
+        membership = {
+            "partition.assignment.strategy": "cooperative-sticky",
+            "session.timeout.ms": settings.session_timeout_ms,
+            "heartbeat.interval.ms": max(100, settings.session_timeout_ms // 5),
+        }
     return {
         **consumer_config(settings, client_id, group_id),
-        "partition.assignment.strategy": "cooperative-sticky",
-        "session.timeout.ms": settings.session_timeout_ms,
-        "heartbeat.interval.ms": max(100, settings.session_timeout_ms // 5),
+        **membership,
         "max.poll.interval.ms": settings.max_poll_interval_ms,
         # The worker pauses partitions when it is full; keep librdkafka's own read-ahead small
         # so a paused worker does not sit on thousands of records.

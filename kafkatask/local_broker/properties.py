@@ -47,6 +47,12 @@ def server_properties(host: str, port: int, controller_port: int, data_dir: Path
         "group.initial.rebalance.delay.ms": "0",
         # Lets crash tests use short consumer session timeouts (the broker default is 6 s).
         "group.min.session.timeout.ms": "1000",
+        # The same for the consumer group protocol (KIP-848), whose session timeout and
+        # heartbeat interval are the broker's to allow: 45 s and 5 s at least by default.
+        "group.consumer.min.session.timeout.ms": "1000",
+        "group.consumer.min.heartbeat.interval.ms": "100",
+        "group.consumer.session.timeout.ms": "10000",
+        "group.consumer.heartbeat.interval.ms": "2000",
     }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 

@@ -23,7 +23,7 @@ from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from kafkatask.delays import TOLERANCE, bucket_named, delayed_topic
 from kafkatask.exceptions import DecodeError, PublishError
 from kafkatask.kafka import TopicNames
-from kafkatask.kafka.config import worker_consumer_config
+from kafkatask.kafka.config import GroupProtocol, worker_consumer_config
 from kafkatask.kafka.consuming import position, take
 from kafkatask.protocol import AnyHeaders, Headers, TaskMessage, decode
 from kafkatask.remote_errors import describe
@@ -45,6 +45,7 @@ class DelayScheduler:
         *,
         topics: list[str],
         worker_id: str,
+        protocol: GroupProtocol,
         outbox: Outbox,
         dead_letters: DeadLetterWriter,
     ) -> None:
@@ -59,7 +60,7 @@ class DelayScheduler:
         self._closed = threading.Event()
         self._consumer = Consumer(
             worker_consumer_config(
-                settings, f"{worker_id}-scheduler", f"{names.namespace}.scheduler"
+                settings, f"{worker_id}-scheduler", names.scheduler_group, protocol
             )
         )
         self._consumer.subscribe(

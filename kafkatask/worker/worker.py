@@ -23,7 +23,12 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 
 from kafkatask.exceptions import TaskRevokedError
 from kafkatask.kafka import MessageProducer, TopicAdmin
-from kafkatask.kafka.config import common_config, producer_config, worker_consumer_config
+from kafkatask.kafka.config import (
+    GroupProtocol,
+    common_config,
+    producer_config,
+    worker_consumer_config,
+)
 from kafkatask.kafka.consuming import position, take
 from kafkatask.middleware.base import WorkerServices
 from kafkatask.protocol import WorkerInfo
@@ -89,7 +94,7 @@ class Worker:
         self.queues = sorted(set(queues or [settings.default_queue]))
         self.concurrency = concurrency or settings.concurrency
         self.id = name or f"{app.name}@{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
-        self.group_id = f"{settings.namespace}.workers.{'+'.join(self.queues)}"
+        self.group_id = app.topology.names.workers_group(self.queues)
         self.shutdown_grace = settings.shutdown_grace if shutdown_grace is None else shutdown_grace
         self.stats = WorkerStats()
         self.middleware = MiddlewareStack([kind() for kind in app.middleware])
@@ -104,6 +109,8 @@ class Worker:
         self._full_since: float | None = None
         self._last_commit = 0.0
         self._lease = AssignmentLease(settings.session_timeout_ms / 2000)
+        self.group_protocol: GroupProtocol = "classic"
+        """The consumer group protocol the worker speaks (settled when it starts)."""
         self._host = host_info()
         # -- optional Prometheus metrics (metrics.py); joins the middleware stack above --
         self.metrics = (
@@ -124,10 +131,11 @@ class Worker:
         try:
             self._started.set()
             _log.info(
-                "worker %s ready: queues %s, concurrency %d, tasks: %s",
+                "worker %s ready: queues %s, concurrency %d, group protocol %s, tasks: %s",
                 self.id,
                 ",".join(self.queues),
                 self.concurrency,
+                self.group_protocol,
                 ", ".join(self.app.registry.names()),
             )
             while not self._stopping.is_set():
@@ -176,6 +184,9 @@ class Worker:
         created = admin.ensure(topology.all(self.queues))
         if created:
             _log.info("created topics: %s", ", ".join(created))
+        groups = admin.prepare_groups(settings, [self.group_id, names.scheduler_group])
+        self.group_protocol = groups.protocol
+        self._lease.window = groups.session_timeout_ms / 2000
         self._producer = MessageProducer(
             producer_config(settings, self.id), serve_in_background=False
         )
@@ -237,6 +248,7 @@ class Worker:
             names,
             topics=[spec.name for spec in topology.delays()],
             worker_id=self.id,
+            protocol=groups.protocol,
             outbox=outbox,
             dead_letters=dead_letters,
         )
@@ -246,7 +258,7 @@ class Worker:
         self._heartbeat.start()
         self._consumer = Consumer(
             {
-                **worker_consumer_config(settings, self.id, self.group_id),
+                **worker_consumer_config(settings, self.id, self.group_id, groups.protocol),
                 "on_commit": self._on_commit,
             }
         )
@@ -521,10 +533,14 @@ class Worker:
         for p in partitions:
             self._tracker.assign((p.topic, p.partition))
         _log.info("assigned %s", _describe(partitions))
+        consumer.incremental_assign(partitions)
         if self._paused:
             # New partitions must not start fetching while the worker is full.
-            consumer.incremental_assign(partitions)
             consumer.pause(partitions)
+        else:
+            # librdkafka keeps a partition's pause across losing and regaining it (a worker
+            # that paused everything, then lost it, would never fetch it again).
+            consumer.resume(partitions)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = [(p.topic, p.partition) for p in partitions]

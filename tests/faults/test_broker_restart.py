@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -27,6 +28,9 @@ def test_broker_restart_mid_run(settings, tmp_path, record_figures):
         sleepy = app.task(lambda index, seconds: index, name="faults.sleepy")
         workers.start("worker", "-c", "8", env={"KAFKATASK_DELIVERY_TIMEOUT": "120"})
         results = [sleepy.delay(i, 0.01) for i in range(2000)]
+        arrived: dict[str, float] = {}
+        for r in results:
+            r.on_ready(lambda r=r: arrived.setdefault(r.id, time.monotonic()))
         wait_for(lambda: sum(r.ready() for r in results) >= 400, 120, "400 results")
 
         # When the broker stops and starts again
@@ -35,16 +39,22 @@ def test_broker_restart_mid_run(settings, tmp_path, record_figures):
         broker.stop()
         time.sleep(2.0)  # the broker is really away for a while (this is the fault)
         broker.start()
-        downtime = time.monotonic() - down_at
+        back_at = time.monotonic()
+        downtime = back_at - down_at
 
         # Then clients and workers reconnect by themselves and every task completes
         assert [r.get(timeout=240) for r in results] == list(range(2000))
+        times = sorted(arrived.values())
+        longest_gap = max(later - earlier for earlier, later in itertools.pairwise(times))
+        after = min(t for t in times if t > back_at)
         record_figures(
             sent=2000,
             completed=sum(r.successful() for r in results),
             lost=2000 - sum(r.successful() for r in results),
             answered_before_restart=done_before,
             broker_down_seconds=round(downtime, 1),
+            longest_gap_between_results_seconds=round(longest_gap, 1),
+            seconds_from_broker_back_to_next_result=round(after - back_at, 1),
             ran_twice=sum(1 for c in workers.executions().values() if c > 1),
             duplicates_suppressed=app.connection.router.duplicates,
             dead_lettered=0,

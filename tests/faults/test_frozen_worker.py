@@ -3,51 +3,15 @@
 from __future__ import annotations
 
 import signal
-import threading
 import time
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
+from tests.faults.commits import CommitWatcher
 from tests.faults.journal import order_violations, read_journal, stale_starts, starts
 from tests.helpers import wait_for
 
 SHORT_SESSION = {"KAFKATASK_SESSION_TIMEOUT_MS": "3000"}
-
-
-class CommitWatcher:
-    """Samples the worker group's committed offsets and remembers any that went backwards."""
-
-    def __init__(self, settings, topic: str, partitions: int) -> None:
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": settings.bootstrap_servers,
-                "group.id": f"{settings.namespace}.workers.default",
-            }
-        )
-        self._partitions = [TopicPartition(topic, p) for p in range(partitions)]
-        self.highest: dict[int, int] = {}
-        self.backwards: list[tuple[int, int, int]] = []
-        self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            for tp in self._consumer.committed(self._partitions, timeout=5):
-                if tp.offset < 0:
-                    continue
-                before = self.highest.get(tp.partition, -1)
-                if tp.offset < before:
-                    self.backwards.append((tp.partition, before, tp.offset))
-                self.highest[tp.partition] = max(before, tp.offset)
-            self.samples += 1
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-        self._consumer.close()
 
 
 @pytest.mark.timeout(240)

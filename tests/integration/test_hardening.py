@@ -130,7 +130,10 @@ def test_a_task_due_later_sent_straight_to_its_queue_waits_in_kafka(app, setting
     )
     delayed.subscribe([app.topology.names.retry("1s")])
     try:
-        record = delayed.poll(30)
+        deadline = time.monotonic() + 60
+        record = None
+        while record is None and time.monotonic() < deadline:
+            record = delayed.poll(1)
         assert record is not None
         assert record.value() == encode(message, codec)
     finally:

@@ -34,6 +34,11 @@ def test_compose_broker_settings_match_the_launchers():
         "offsets.topic.replication.factor",
         "auto.create.topics.enable",
         "group.initial.rebalance.delay.ms",
+        "group.min.session.timeout.ms",
+        "group.consumer.min.session.timeout.ms",
+        "group.consumer.min.heartbeat.interval.ms",
+        "group.consumer.session.timeout.ms",
+        "group.consumer.heartbeat.interval.ms",
     ]
     for key in shared:
         env_name = "KAFKA_" + key.upper().replace(".", "_")
