@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     rebalance_grace: float = Field(default=10.0, ge=0)
     heartbeat_interval: float = Field(default=2.0, gt=0)
     commit_interval: float = Field(default=0.2, gt=0)
+    max_uncommitted: int = Field(default=1000, ge=1)
+    """The most records a worker reads past its last confirmed commit, over all its partitions
+    (an equal share each): a crash makes at most this many run again (docs/reliability.md).
+    Offsets commit in order, so a long task holds back the commits of its partition, and that
+    partition takes no new tasks once it is its share ahead (the worker's others go on)."""
     session_timeout_ms: int = Field(default=10_000, ge=1000)
     """After this long without a heartbeat a worker's partitions move to others."""
     group_protocol: Literal["auto", "consumer", "classic"] = "auto"

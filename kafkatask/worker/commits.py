@@ -29,6 +29,8 @@ def commit_done(
     if not commit_positions(consumer, positions, sync=sync):
         return False
     tracker.committed(positions)
+    if sync:
+        tracker.confirmed(positions)  # an asynchronous one is confirmed to `on_commit`
     return True
 
 

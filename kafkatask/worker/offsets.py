@@ -4,6 +4,9 @@ Tasks finish out of order under concurrency, but a committed offset says "everyt
 this is done". So each partition keeps the offsets it handed out, in order, and the commit
 position is the first one not finished yet (or one past the last, when all are). A crash then
 re-delivers exactly the unfinished ones and everything after them.
+
+It also counts what a crash would run again: the records read past the last commit the broker
+confirmed (`unconfirmed`), which the worker keeps under `max_uncommitted`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,27 @@ class _PartitionOffsets:
     done: set[int] = field(default_factory=set)
     next_offset: int | None = None
     committed: int | None = None
+    """The position last sent in a commit."""
+    confirmed: int | None = None
+    """The position the broker last confirmed as committed."""
+    first: int | None = None
+    """The first offset read under this assignment (where the group's commit stood)."""
 
     def position(self) -> int | None:
         return self.pending[0] if self.pending else self.next_offset
+
+    def unconfirmed(self) -> int:
+        if self.next_offset is None or self.first is None:
+            return 0
+        base = self.first if self.confirmed is None else max(self.confirmed, self.first)
+        return self.next_offset - base
+
+    def unsent(self) -> int:
+        """Finished records no commit has been sent for yet."""
+        position = self.position()
+        if position is None or self.first is None:
+            return 0
+        return position - (self.first if self.committed is None else self.committed)
 
 
 class OffsetTracker:
@@ -65,6 +86,8 @@ class OffsetTracker:
         partition.pending.append(offset)
         partition.next_offset = offset + 1
         partition.owed += 1
+        if partition.first is None:
+            partition.first = offset
         return Receipt(tp, offset, partition.epoch)
 
     def untrack(self, receipt: Receipt) -> None:
@@ -131,6 +154,24 @@ class OffsetTracker:
             partition = self._partitions.get(tp)
             if partition is not None:
                 partition.committed = position
+
+    def confirmed(self, positions: dict[TopicPartitionKey, int]) -> None:
+        """The broker confirmed these commits."""
+        for tp, position in positions.items():
+            partition = self._partitions.get(tp)
+            if partition is not None and (
+                partition.confirmed is None or position > partition.confirmed
+            ):
+                partition.confirmed = position
+
+    def unconfirmed(self, tp: TopicPartitionKey) -> int:
+        """Records of `tp` read past the last confirmed commit: what a crash would run again."""
+        partition = self._partitions.get(tp)
+        return partition.unconfirmed() if partition else 0
+
+    def most_unsent(self) -> int:
+        """The most finished records of any partition that no commit was sent for yet."""
+        return max((p.unsent() for p in self._partitions.values()), default=0)
 
     def commit_failed(self, positions: dict[TopicPartitionKey, int]) -> None:
         """An asynchronous commit of `positions` failed: commit them again next time."""

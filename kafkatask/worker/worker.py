@@ -106,6 +106,10 @@ class Worker:
         self._notices: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._tracker = OffsetTracker()
         self._paused = False
+        self._capped: set[TopicPartitionKey] = set()
+        """Partitions paused because a crash would run too much of them again."""
+        self._share = settings.max_uncommitted
+        """The uncommitted records each partition may have (max_uncommitted over them all)."""
         self._full_since: float | None = None
         self._last_commit = 0.0
         self._lease = AssignmentLease(settings.session_timeout_ms / 2000)
@@ -318,8 +322,9 @@ class Worker:
             # Frozen while polling: these records may belong to partitions that moved.
             self._confirm_assignment(records)
             return
-        for record in records:
-            self._take(record)
+        unread = [record for record in records if not self._take(record)]
+        if unread:
+            self._rewind(unread)  # their partitions are at their max_uncommitted share
 
     def _wait_for_room(self) -> list[Message]:
         """Full: wait for a job to finish; pause the partitions if that takes a while.
@@ -338,17 +343,24 @@ class Worker:
         # While paused, a zero-timeout poll keeps serving rebalances and group membership.
         return take(self._consumer, 1, timeout=0) if self._paused else []
 
-    def _take(self, record: Message) -> None:
+    def _take(self, record: Message) -> bool:
+        """Accept one record; False when it must be read again later (its partition is full)."""
         error = record.error()
         if error is not None:
             if error.code() != KafkaError._PARTITION_EOF:
                 _log.warning("consumer error: %s", error.str())
-            return
+            return True
         topic, partition, offset = position(record)
-        receipt = self._tracker.track((topic, partition), offset)
+        tp = (topic, partition)
+        if tp in self._capped:
+            return False
+        receipt = self._tracker.track(tp, offset)
         if receipt is None:
             _log.debug("skipping %s[%d]@%d: the partition moved away", topic, partition, offset)
-            return
+            return True
+        if self._tracker.unconfirmed(tp) >= self._share:
+            self._capped.add(tp)
+            self._consumer.pause([TopicPartition(topic, partition)])
         raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
         job = None
         try:
@@ -359,6 +371,7 @@ class Worker:
             if job is not None:
                 self._duplicates.forget(job.message)  # it will not run: copies must not wait
             self._intake.refuse_after_error(raw, receipt, failure)
+        return True
 
     # -- what each record owes -------------------------------------------------------------
 
@@ -460,6 +473,7 @@ class Worker:
         if not commit_positions(self._consumer, positions, sync=True):
             return False
         self._tracker.committed(positions)
+        self._tracker.confirmed(positions)
         return True
 
     def _rewind(self, records: list[Message]) -> None:
@@ -495,16 +509,40 @@ class Worker:
 
     def _resume(self) -> None:
         if self._paused:
-            self._consumer.resume(self._consumer.assignment())
+            capped = self._capped
+            self._consumer.resume(
+                [p for p in self._consumer.assignment() if (p.topic, p.partition) not in capped]
+            )
             self._paused = False
+
+    def _uncap(self) -> None:
+        """Resume the capped partitions that commits brought back under half their share."""
+        ready = [tp for tp in self._capped if self._tracker.unconfirmed(tp) <= self._share // 2]
+        if not ready:
+            return
+        self._capped.difference_update(ready)
+        if not self._paused:
+            self._consumer.resume([TopicPartition(t, p) for t, p in ready])
+
+    def _reshare(self, leaving: Sequence[TopicPartitionKey] = ()) -> None:
+        """The assignment changed: divide max_uncommitted among its partitions again."""
+        self._capped.difference_update(leaving)
+        owned = len(self._tracker.partitions())
+        self._share = max(1, self.app.settings.max_uncommitted // max(1, owned))
 
     # -- commits -------------------------------------------------------------------------
 
     def _maybe_commit(self) -> None:
+        # Commit every commit_interval, and sooner when a partition approaches its share of
+        # max_uncommitted, so that the cap bounds what a crash runs again without slowing a
+        # worker that runs thousands of tasks a second.
         now = time.monotonic()
-        if now - self._last_commit >= self.app.settings.commit_interval:
+        due = now - self._last_commit >= self.app.settings.commit_interval
+        if due or self._tracker.most_unsent() >= max(1, self._share // 2):
             self._last_commit = now
             self._commit(sync=False)
+        if self._capped:
+            self._uncap()
 
     def _commit(self, sync: bool, partitions: list[TopicPartitionKey] | None = None) -> bool:
         return commit_done(self._consumer, self._tracker, sync=sync, partitions=partitions)
@@ -526,12 +564,16 @@ class Worker:
         if failed:
             _log.warning("asynchronous commit failed: %s", error or failed[0].error)
             self._tracker.commit_failed({(p.topic, p.partition): p.offset for p in failed})
+        if error is None:
+            done = {(p.topic, p.partition): p.offset for p in partitions if p.error is None}
+            self._tracker.confirmed(done)
 
     # -- rebalances ----------------------------------------------------------------------
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for p in partitions:
             self._tracker.assign((p.topic, p.partition))
+        self._reshare()
         _log.info("assigned %s", _describe(partitions))
         consumer.incremental_assign(partitions)
         if self._paused:
@@ -552,6 +594,7 @@ class Worker:
         self._commit(sync=True, partitions=revoked)
         for tp in revoked:
             self._tracker.forget(tp)
+        self._reshare(revoked)
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         lost = [(p.topic, p.partition) for p in partitions]
@@ -560,6 +603,7 @@ class Worker:
             self._give_back(job)
         for tp in lost:
             self._tracker.forget(tp)
+        self._reshare(lost)
 
     # -- reporting -----------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 
 class CommitWatcher:
@@ -32,8 +32,12 @@ class CommitWatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
+            try:
+                committed = self._consumer.committed(self._partitions, timeout=5)
+            except KafkaException:
+                continue  # the broker is away (some fault tests stop it): sample again
             moved = False
-            for tp in self._consumer.committed(self._partitions, timeout=5):
+            for tp in committed:
                 if tp.offset < 0:
                     continue
                 before = self.highest.get(tp.partition, -1)

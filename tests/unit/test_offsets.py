@@ -82,3 +82,36 @@ def test_untrack_takes_back_a_record_that_will_be_read_again():
     assert again is not None
     tracker.complete(again)
     assert tracker.position(TP) == 6
+
+
+def test_unconfirmed_counts_what_a_crash_would_run_again():
+    # Given ten records read from offset 100, the first still running
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    receipts = [tracker.track(TP, offset) for offset in range(100, 110)]
+    for receipt in receipts[1:]:
+        tracker.complete(receipt)
+    # all ten would run again: nothing is committed past the first
+    assert tracker.unconfirmed(TP) == 10
+    assert tracker.most_unsent() == 0
+    # When the first finishes, everything is done but not yet committed
+    tracker.complete(receipts[0])
+    assert tracker.most_unsent() == 10
+    assert tracker.unconfirmed(TP) == 10
+    # a commit that is sent but not confirmed still leaves them at risk
+    tracker.committed({TP: 110})
+    assert tracker.most_unsent() == 0
+    assert tracker.unconfirmed(TP) == 10
+    # Then once the broker confirms it, none would
+    tracker.confirmed({TP: 110})
+    assert tracker.unconfirmed(TP) == 0
+
+
+def test_a_late_confirmation_of_an_older_commit_does_not_move_back():
+    tracker = OffsetTracker()
+    tracker.assign(TP)
+    for offset in range(5):
+        tracker.complete(tracker.track(TP, offset))
+    tracker.confirmed({TP: 5})
+    tracker.confirmed({TP: 3})
+    assert tracker.unconfirmed(TP) == 0
