@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from kafkatask.cli.loading import load_app
+from kafkatask.exceptions import KafkaTaskError
 from kafkatask.worker import Worker
 
 _LEVELS = ["debug", "info", "warning", "error", "critical"]
@@ -55,6 +56,12 @@ def configure_logging(level: str) -> None:
 @click.option(
     "--metrics-host", default="0.0.0.0", show_default=True, help="Address the metrics listen on."
 )
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Give up when Kafka has not answered at start for this many seconds [wait for it].",
+)
 def worker(
     *,
     app_spec: str,
@@ -65,6 +72,7 @@ def worker(
     grace: float | None,
     metrics_port: int | None,
     metrics_host: str,
+    connect_timeout: float | None,
 ) -> None:
     """Consume task requests and run them, until SIGTERM or Ctrl-C (twice exits at once)."""
     configure_logging(loglevel)
@@ -79,9 +87,13 @@ def worker(
         name=name,
         metrics_port=metrics_port,
         metrics_host=metrics_host,
+        connect_timeout=connect_timeout,
     )
     _install_signal_handlers(runner)
-    runner.run()
+    try:
+        runner.run()
+    except KafkaTaskError as error:  # one line, not a traceback: it says what to do
+        raise click.ClickException(str(error)) from None
 
 
 def _install_signal_handlers(runner: Worker) -> None:

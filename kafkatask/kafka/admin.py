@@ -11,9 +11,11 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from kafkatask.exceptions import BrokerUnavailableError
+from kafkatask.exceptions import BrokerUnavailableError, ConfigurationError
 from kafkatask.kafka.groups import GroupSetup
 from kafkatask.settings import Settings
+
+_UNREACHABLE = {KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN}
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,18 @@ class TopicAdmin:
             try:
                 future.result(timeout=self._timeout)
             except KafkaException as error:
-                if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                    raise BrokerUnavailableError(
-                        f"could not create topic {name} on {self._bootstrap}: {error.args[0].str()}"
-                    ) from error
+                problem = error.args[0]
+                if problem.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                    continue
+                described = f"could not create topic {name} on {self._bootstrap}: {problem.str()}"
+                if problem.retriable() or problem.code() in _UNREACHABLE:
+                    raise BrokerUnavailableError(described) from error
+                # Asking again cannot help: a replication factor above the broker count, a
+                # topic config the broker refuses, no permission to create topics.
+                raise ConfigurationError(
+                    f"{described}; check the topic settings (task_partitions, "
+                    "replication_factor, max_message_bytes) and the permissions of this client"
+                ) from error
         self._wait_visible({spec.name for spec in missing})
         return [spec.name for spec in missing]
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from kafkatask.exceptions import TaskRevokedError
+from kafkatask.exceptions import BrokerUnavailableError, TaskRevokedError
 from kafkatask.kafka import MessageProducer, TopicAdmin
 from kafkatask.kafka.config import (
     GroupProtocol,
@@ -30,6 +30,7 @@ from kafkatask.kafka.config import (
     worker_consumer_config,
 )
 from kafkatask.kafka.consuming import position, take
+from kafkatask.kafka.groups import GroupSetup
 from kafkatask.middleware.base import WorkerServices
 from kafkatask.protocol import WorkerInfo
 from kafkatask.serialization import codec_named
@@ -63,6 +64,8 @@ _log = logging.getLogger("kafkatask.worker")
 _PAUSE_AFTER = 0.05
 _LAST_COMMIT_PATIENCE = 10.0
 """How long a stopping worker keeps trying to commit through a rebalance."""
+_CONNECT_RETRY = 1.0
+"""Seconds between two attempts to reach Kafka at start (each waits connect_timeout)."""
 
 
 class Worker:
@@ -76,6 +79,8 @@ class Worker:
         shutdown_grace: seconds running tasks get to finish on stop (default: settings).
         metrics_port: serve Prometheus metrics on this port (0: any free one), see metrics.py.
         metrics_host: the address the metrics listen on.
+        connect_timeout: give up starting when Kafka has not answered for this many seconds
+            (default: wait until it answers, or until `stop()`).
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class Worker:
         shutdown_grace: float | None = None,
         metrics_port: int | None = None,
         metrics_host: str = "0.0.0.0",
+        connect_timeout: float | None = None,
     ) -> None:
         self.app = app
         settings = app.settings
@@ -97,6 +103,7 @@ class Worker:
         self.group_id = app.topology.names.workers_group(self.queues)
         self.shutdown_grace = settings.shutdown_grace if shutdown_grace is None else shutdown_grace
         self.stats = WorkerStats()
+        self.connect_timeout = connect_timeout
         self.middleware = MiddlewareStack([kind() for kind in app.middleware])
         self._limit = self.concurrency + settings.effective_prefetch
         self._stopping = threading.Event()
@@ -126,13 +133,19 @@ class Worker:
     def run(self) -> None:
         """Consume and run tasks on this thread until `stop()` is called."""
         try:
-            self._open()
+            opened = self._open()
         except BaseException as error:
             self._failed_to_start = error
             self._started.set()
             self._stopped.set()
             raise
+        if not opened:
+            _log.warning("worker %s stopped before Kafka answered", self.id)
+            self._started.set()
+            self._stopped.set()
+            return
         try:
+            self._lease.confirm()  # nothing is held yet; the wait for Kafka was no gap
             self._started.set()
             _log.info(
                 "worker %s ready: queues %s, concurrency %d, group protocol %s, tasks: %s",
@@ -179,16 +192,15 @@ class Worker:
 
     # -- setup and teardown --------------------------------------------------------------
 
-    def _open(self) -> None:
+    def _open(self) -> bool:
+        """Connect and build everything; False when stopped before Kafka answered."""
         settings, topology = self.app.settings, self.app.topology
         names = topology.names
         codec = codec_named(settings.codec)
         signer = signer_of(settings)
-        admin = TopicAdmin(common_config(settings, self.id), timeout=settings.connect_timeout)
-        created = admin.ensure(topology.all(self.queues))
-        if created:
-            _log.info("created topics: %s", ", ".join(created))
-        groups = admin.prepare_groups(settings, [self.group_id, names.scheduler_group])
+        groups = self._connect()
+        if groups is None:
+            return False
         self.group_protocol = groups.protocol
         self._lease.window = groups.session_timeout_ms / 2000
         self._producer = MessageProducer(
@@ -272,6 +284,33 @@ class Worker:
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
         )
+        return True
+
+    def _connect(self) -> GroupSetup | None:
+        """Create the topics and settle the group protocol, waiting for Kafka as long as it
+        takes (a worker may start before its broker); None when stopped first.
+
+        Raises BrokerUnavailableError once `connect_timeout` has passed.
+        """
+        settings, topology = self.app.settings, self.app.topology
+        admin = TopicAdmin(common_config(settings, self.id), timeout=settings.connect_timeout)
+        began = time.monotonic()
+        while True:
+            try:
+                created = admin.ensure(topology.all(self.queues))
+                if created:
+                    _log.info("created topics: %s", ", ".join(created))
+                groups = [self.group_id, topology.names.scheduler_group]
+                return admin.prepare_groups(settings, groups)
+            except BrokerUnavailableError as error:
+                waited = time.monotonic() - began
+                if self.connect_timeout is not None and waited >= self.connect_timeout:
+                    raise BrokerUnavailableError(
+                        f"gave up after {waited:.0f}s (connect timeout): {error}"
+                    ) from None
+                _log.warning("waiting for Kafka (%.0fs so far): %s", waited, error)
+            if self._stopping.wait(_CONNECT_RETRY):
+                return None
 
     def _close(self) -> None:
         if self.metrics is not None:

@@ -64,6 +64,16 @@ SCENARIOS = [
         "go backwards.",
     ),
     (
+        "test_a_thawed_worker_starts_nothing_stale",
+        "7b. A worker frozen with ordered conversations in flight",
+        "A worker running eight ordered conversations (25 turns each, one key each) and plain "
+        "tasks is frozen with jobs held; another worker takes over and finishes everything; the "
+        "first is resumed 4 s later. It confirms its assignment before anything else, finds it "
+        "lost, and starts nothing: no task finished elsewhere more than 3 s before the thaw "
+        "starts again, and every conversation's turns start in order, allowing only the "
+        "contiguous replay from the last committed offset.",
+    ),
+    (
         "test_every_kind_of_bad_input",
         "8. Bad input of every kind",
         "20 rounds of: wrong argument types, missing arguments, an unknown task, an oversized "
@@ -72,7 +82,49 @@ SCENARIOS = [
         "every good task "
         "completes.",
     ),
+    (
+        "test_the_dashboard_and_a_metrics_worker_outlive_broker_restarts",
+        "9. The broker restarts three times under the dashboard and a metrics-enabled worker",
+        "A broker of the test's own is stopped for 6 s and started again, three times, while "
+        "a worker with `--metrics-port` is scraped every 0.2 s and a dashboard collects lag "
+        "every 0.5 s. Both stay up, every task completes, and both show lag again afterwards.",
+    ),
+    (
+        "test_a_crash_in_a_rebalance_reruns_little[consumer]",
+        "10a. A crash in the middle of a rebalance, consumer protocol",
+        "Three workers (`-c 16`, `max_uncommitted` 200) share 400 tasks a second. One is "
+        "SIGKILLed and replaced at once (the group rebalances while its session is still open), "
+        "and a second one is SIGKILLed 4.5 s later. Every task completes; each crash re-ran at "
+        "most `max_uncommitted` tasks, none of them finished more than a second before the "
+        "kill, and the group's committed offsets never stood still for more than one 0.2 s "
+        "sample.",
+    ),
+    (
+        "test_a_crash_in_a_rebalance_reruns_little[classic]",
+        "10b. The same under the classic protocol",
+        "The same scenario with `group_protocol=classic`; the test checks the "
+        "`max_uncommitted` bound.",
+    ),
+    (
+        "test_a_long_task_holds_back_at_most_its_partitions_share",
+        "10c. A long task at the head of a partition",
+        "One worker owns four partitions with `max_uncommitted` 40 (10 each). A 6 s task heads "
+        "one partition with 300 quick tasks behind it on the same partition: the worker runs "
+        "the quick ones it has read, but no commit can pass the long task, so it stops reading "
+        "that partition at its share. SIGKILLed then, the crash re-runs at most 10 tasks (300 "
+        "without the bound).",
+    ),
+    (
+        "test_a_worker_started_before_its_broker_waits_for_it",
+        "11. A worker started before its broker",
+        "A worker starts while nothing listens on its broker's port: it logs one line per "
+        "attempt, connects once the broker starts (well after its connect timeout) and runs "
+        "tasks. Stopped with SIGTERM while waiting it exits with 0; with `--connect-timeout` "
+        "it exits with 1 and one line naming the broker, never a traceback.",
+    ),
 ]
+
+MARKER = "<!-- The figures below are written by tests/faults/report.py; edit above this line. -->"
 
 
 def latest() -> dict[str, dict[str, object]]:
@@ -85,7 +137,9 @@ def latest() -> dict[str, dict[str, object]]:
 
 def render(runs: dict[str, dict[str, object]]) -> str:
     lines = [
-        "# Reliability: the fault tests and their figures",
+        MARKER,
+        "",
+        "## The fault tests and their figures",
         "",
         "Each scenario below is a test in `tests/faults/` that runs against a real Kafka broker "
         "(and real worker processes) in every CI run, bounded in time. The figures are those "
@@ -98,7 +152,7 @@ def render(runs: dict[str, dict[str, object]]) -> str:
     ]
     for test, title, story in SCENARIOS:
         entry = runs.get(test)
-        lines += [f"## {title}", "", story, ""]
+        lines += [f"### {title}", "", story, ""]
         if entry is None:
             lines += ["_No figures recorded._", ""]
             continue
@@ -117,7 +171,10 @@ def render(runs: dict[str, dict[str, object]]) -> str:
 
 
 def main() -> None:
-    (ROOT / "docs" / "reliability.md").write_text(render(latest()))
+    """Rewrite the figures of docs/reliability.md, below the marker; the text above stays."""
+    page = ROOT / "docs" / "reliability.md"
+    written, _, _ = page.read_text().partition(MARKER)
+    page.write_text(written + render(latest()))
 
 
 if __name__ == "__main__":

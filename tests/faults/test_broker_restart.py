@@ -63,3 +63,58 @@ def test_broker_restart_mid_run(settings, tmp_path, record_figures):
         workers.stop_all()
         app.close()
         broker.stop()
+
+
+@pytest.mark.timeout(180)
+def test_a_worker_started_before_its_broker_waits_for_it(settings, tmp_path):
+    # Given a worker started while its broker is not running yet
+    broker = LocalBroker(
+        home=tmp_path / "broker", port=free_port_pair(), cache_dir=default_home() / "cache"
+    )
+    own = settings.model_copy(update={"bootstrap_servers": broker.bootstrap})
+    workers = Workers(own, tmp_path)
+    env = {"KAFKATASK_CONNECT_TIMEOUT": "2"}
+    began = time.monotonic()
+    waiting = workers.start("early", "-c", "2", env=env)
+    wait_for(lambda: workers.log("early").count("waiting for Kafka") >= 2, 60, "two attempts")
+    app = App("early-client", settings=own)
+    try:
+        # When the broker starts, well after the worker's connect timeout
+        broker.start()
+
+        # Then the worker connects by itself, and runs tasks
+        sleepy = app.task(lambda index, seconds: index, name="faults.sleepy")
+        assert sleepy.delay(7, 0.0).get(timeout=60) == 7
+        assert waiting.poll() is None
+        log = workers.log("early")
+        assert "Traceback" not in log
+        # at most one line per attempt (each waits connect_timeout, then a second more)
+        attempts = log.count("waiting for Kafka")
+        assert attempts <= (time.monotonic() - began) / 3 + 1
+        assert len(log.splitlines()) < 60, log
+    finally:
+        workers.stop_all()
+        app.close()
+        broker.stop()
+
+
+def test_a_worker_waiting_for_its_broker_stops_on_sigterm_or_its_connect_timeout(
+    settings, tmp_path
+):
+    nowhere = settings.model_copy(update={"bootstrap_servers": f"127.0.0.1:{free_port_pair()}"})
+    workers = Workers(nowhere, tmp_path)
+    env = {"KAFKATASK_CONNECT_TIMEOUT": "1"}
+    # SIGTERM while waiting: a clean exit, with one line saying so
+    waiting = workers.start("patient", "-c", "1", env=env)
+    wait_for(lambda: "waiting for Kafka" in workers.log("patient"), 60, "the first attempt")
+    waiting.terminate()
+    assert waiting.wait(30) == 0
+    assert "stopped before Kafka answered" in workers.log("patient")
+    # --connect-timeout: exit code 1 and one line naming the broker, no traceback
+    giving_up = workers.start("impatient", "-c", "1", "--connect-timeout", "2", env=env)
+    assert giving_up.wait(60) == 1
+    log = workers.log("impatient")
+    assert "Traceback" not in log
+    (error,) = [line for line in log.splitlines() if line.startswith("Error: ")]
+    assert "gave up after" in error
+    assert nowhere.bootstrap_servers in error

@@ -141,7 +141,9 @@ def warm_up_until_all_take_part(task, names: set[str], timeout: float = 60.0) ->
 
 
 @pytest.mark.timeout(180)
-def test_a_long_task_holds_back_at_most_its_partitions_share(client, workers, tmp_path):
+def test_a_long_task_holds_back_at_most_its_partitions_share(
+    client, workers, tmp_path, record_figures
+):
     # Given a worker whose crash may re-run at most 40 tasks, 10 per partition (it owns four)
     journal = tmp_path / "journal.txt"
     env = {"KAFKATASK_MAX_UNCOMMITTED": "40", "KAFKATASK_TEST_JOURNAL": str(journal)}
@@ -166,3 +168,14 @@ def test_a_long_task_holds_back_at_most_its_partitions_share(client, workers, tm
     assert 0 < len(ran_before) - 1 <= 10  # the warm-up, then at most the share
     assert set(again) <= ran_before
     assert len(again) <= 10
+    record_figures(
+        sent=301,
+        completed=sum(r.successful() for r in [head, *quick]),
+        lost=301 - sum(r.successful() for r in [head, *quick]),
+        max_uncommitted=40,
+        partitions=4,
+        head_task_seconds=6.0,
+        started_before_the_kill=len(ran_before) - 1,
+        rerun_after_the_kill=len(again),
+        dead_lettered=0,
+    )
