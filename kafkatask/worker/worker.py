@@ -575,9 +575,13 @@ class Worker:
         # Commit every commit_interval, and sooner when a partition approaches its share of
         # max_uncommitted, so that the cap bounds what a crash runs again without slowing a
         # worker that runs thousands of tasks a second.
+        # (Never more often than four times an interval: failing commits are retried, not
+        # hammered on a broker that is away.)
         now = time.monotonic()
-        due = now - self._last_commit >= self.app.settings.commit_interval
-        if due or self._tracker.most_unsent() >= max(1, self._share // 2):
+        interval, elapsed = self.app.settings.commit_interval, now - self._last_commit
+        if elapsed >= interval or (
+            elapsed >= interval / 4 and self._tracker.most_unsent() >= max(1, self._share // 2)
+        ):
             self._last_commit = now
             self._commit(sync=False)
         if self._capped:
