@@ -22,10 +22,17 @@ SCENARIOS = [
         "the duplicate results of tasks the first worker finished but had not committed.",
     ),
     (
-        "test_broker_restart_mid_run",
+        "test_broker_restart_mid_run[consumer]",
         "2. The broker restarts mid-run",
         "A broker of the test's own is stopped and started again (same storage) after 400 of "
-        "2,000 tasks; client and worker reconnect by themselves.",
+        "2,000 tasks, away for longer than the session timeout; client and worker reconnect by "
+        "themselves. Consumer group protocol.",
+    ),
+    (
+        "test_broker_restart_mid_run[classic]",
+        "2b. The same under the classic protocol",
+        "The same with `group_protocol=classic`: librdkafka declares the session lost while the "
+        "broker is away, so the worker rejoins and runs again what it finished meanwhile.",
     ),
     (
         "test_poison_among_good_messages",

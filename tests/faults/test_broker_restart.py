@@ -15,7 +15,8 @@ from tests.helpers import free_port_pair, wait_for
 
 
 @pytest.mark.timeout(300)
-def test_broker_restart_mid_run(settings, tmp_path, record_figures):
+@pytest.mark.parametrize("protocol", ["consumer", "classic"])
+def test_broker_restart_mid_run(protocol, settings, tmp_path, record_figures):
     # Given a broker of this test's own, a worker and 2,000 tasks on their way
     broker = LocalBroker(
         home=tmp_path / "broker", port=free_port_pair(), cache_dir=default_home() / "cache"
@@ -26,7 +27,8 @@ def test_broker_restart_mid_run(settings, tmp_path, record_figures):
     workers = Workers(own, tmp_path)
     try:
         sleepy = app.task(lambda index, seconds: index, name="faults.sleepy")
-        workers.start("worker", "-c", "8", env={"KAFKATASK_DELIVERY_TIMEOUT": "120"})
+        env = {"KAFKATASK_DELIVERY_TIMEOUT": "120", "KAFKATASK_GROUP_PROTOCOL": protocol}
+        workers.start("worker", "-c", "8", env=env)
         results = [sleepy.delay(i, 0.01) for i in range(2000)]
         arrived: dict[str, float] = {}
         for r in results:
@@ -48,6 +50,8 @@ def test_broker_restart_mid_run(settings, tmp_path, record_figures):
         longest_gap = max(later - earlier for earlier, later in itertools.pairwise(times))
         after = min(t for t in times if t > back_at)
         record_figures(
+            protocol=protocol,
+            session_timeout_seconds=own.session_timeout_ms / 1000,
             sent=2000,
             completed=sum(r.successful() for r in results),
             lost=2000 - sum(r.successful() for r in results),
