@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
-
 from kafkatask._version import __version__
 from kafkatask.gateway.auth import Caller
+from kafkatask.gateway.schemas import WHICH
 from kafkatask.gateway.served import ServedTask
 from kafkatask.gateway.services import Gateway
 
@@ -96,24 +95,21 @@ def openapi(gateway: Gateway, caller: Caller) -> Schema:
 
 
 def _task_schemas(served: ServedTask, components: dict[str, Schema]) -> dict[str, Schema]:
-    """References to the task's input, output and config, added to `components`."""
+    """References to the task's input, output and config, added to `components`.
+
+    Their definitions are components too, prefixed with the task's path: two tasks may each
+    have a `PromptInput` of their own.
+    """
     prefix = re.sub(r"[^A-Za-z0-9_]", "_", served.path) + "__"
-    schemas = served.schemas
-    models = {"input": schemas.input, "output": schemas.output, "config": schemas.config}
-    return {
-        which: _component(model, f"{prefix}{which}", prefix, components)
-        for which, model in models.items()
-    }
-
-
-def _component(
-    model: type[BaseModel], name: str, prefix: str, components: dict[str, Schema]
-) -> Schema:
-    schema = model.model_json_schema(ref_template=f"#/components/schemas/{prefix}{{model}}")
-    for definition, body in schema.pop("$defs", {}).items():
-        components[f"{prefix}{definition}"] = body
-    components[name] = schema
-    return {"$ref": f"#/components/schemas/{name}"}
+    references: dict[str, Schema] = {}
+    for which in WHICH:
+        template = f"#/components/schemas/{prefix}{{model}}"
+        schema = served.schemas.json_schema_with_refs(which, template)
+        for definition, body in schema.pop("$defs", {}).items():
+            components[f"{prefix}{definition}"] = body
+        components[f"{prefix}{which}"] = schema
+        references[which] = {"$ref": f"#/components/schemas/{prefix}{which}"}
+    return references
 
 
 def _task_paths(served: ServedTask, caller: Caller, refs: dict[str, Schema]) -> dict[str, Schema]:

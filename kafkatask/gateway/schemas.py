@@ -14,6 +14,8 @@ from langchain_core.load.serializable import Serializable
 from langchain_core.runnables import RunnableConfig
 from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, RootModel, ValidationError
+from pydantic.errors import PydanticInvalidForJsonSchema
+from pydantic.json_schema import DEFAULT_REF_TEMPLATE
 
 from kafkatask.gateway.bodies import RunConfig
 from kafkatask.gateway.errors import invalid
@@ -22,6 +24,7 @@ from kafkatask.task import Task
 CONFIG_KEYS = ("tags", "metadata", "configurable", "run_name")
 """The RunnableConfig keys the config schema describes (those a client usually sets)."""
 Which = Literal["input", "output", "config"]
+WHICH: tuple[Which, ...] = ("input", "output", "config")
 
 
 class TaskSchemas:
@@ -46,9 +49,20 @@ class TaskSchemas:
     def json_schema(self, which: Which) -> dict[str, Any]:
         """The JSON Schema of the input, the output or the config."""
         if which not in self._json:
-            model = {"input": self.input, "output": self.output, "config": self.config}[which]
-            self._json[which] = model.model_json_schema()
+            self._json[which] = self.json_schema_with_refs(which, DEFAULT_REF_TEMPLATE)
         return self._json[which]
+
+    def json_schema_with_refs(self, which: Which, ref_template: str) -> dict[str, Any]:
+        """The JSON Schema, its references made with `ref_template` (OpenAPI's, say).
+
+        A type JSON Schema cannot describe (a generator's `Iterator[str]`) makes the schema
+        say so, and accept anything, rather than fail.
+        """
+        model = {"input": self.input, "output": self.output, "config": self.config}[which]
+        try:
+            return model.model_json_schema(ref_template=ref_template)
+        except PydanticInvalidForJsonSchema as error:
+            return {"title": model.__name__, "description": f"no JSON Schema: {error.message}"}
 
     def validate_input(self, value: Any, where: str) -> Any:
         """The input to send for `value`; 422 naming the fields that do not fit the schema."""

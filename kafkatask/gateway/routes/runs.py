@@ -118,7 +118,7 @@ async def _outcomes(
         wait.cancel()
     if late:
         missing = [handle.id for handle, wait in zip(handles, waits, strict=True) if wait in late]
-        raise _no_answer(gateway, request, served, missing)
+        raise _no_answer(gateway, request, served, missing, batch=True)
     for index, handle in enumerate(handles):
         if not handle.successful():
             error = failure(
@@ -130,11 +130,17 @@ async def _outcomes(
 
 
 def _no_answer(
-    gateway: Gateway, request: Request, served: ServedTask, task_ids: list[str]
+    gateway: Gateway,
+    request: Request,
+    served: ServedTask,
+    task_ids: list[str],
+    *,
+    batch: bool = False,
 ) -> GatewayError:
+    """504 naming the tasks without an answer (a batch names them in lists, even one)."""
     urls = [request.url_for("task_result", task=served.path, task_id=i).path for i in task_ids]
     timeout = f"{gateway.settings.timeout:g}s (timeout)"
-    if len(task_ids) == 1:
+    if not batch:
         return GatewayError(
             504,
             f"task {served.name} did not answer within {timeout}; it may still finish: GET "
@@ -144,8 +150,8 @@ def _no_answer(
         )
     return GatewayError(
         504,
-        f"{len(task_ids)} tasks of the batch did not answer within {timeout}; they may still "
-        "finish: GET each result_url for its result",
+        f"{len(task_ids)} of the batch's tasks did not answer within {timeout}; they may "
+        "still finish: GET each of result_urls for its result",
         task_ids=task_ids,
         result_urls=urls,
     )

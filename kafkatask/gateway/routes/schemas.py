@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from kafkatask.gateway.schemas import Which
+from kafkatask.gateway.schemas import WHICH, Which
 from kafkatask.gateway.services import Gateway
 
 
@@ -17,7 +17,7 @@ def routes() -> list[BaseRoute]:
         Route(
             f"/{{task}}/{which}_schema", _schema_of(which), methods=["GET"], name=f"{which}_schema"
         )
-        for which in ("input", "output", "config")
+        for which in WHICH
     ]
 
 
