@@ -14,7 +14,7 @@ from langchain_core.load.serializable import Serializable
 from langchain_core.runnables import RunnableConfig
 from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, RootModel, ValidationError
-from pydantic.errors import PydanticInvalidForJsonSchema
+from pydantic.errors import PydanticUserError
 from pydantic.json_schema import DEFAULT_REF_TEMPLATE
 
 from kafkatask.gateway.bodies import RunConfig
@@ -55,13 +55,14 @@ class TaskSchemas:
     def json_schema_with_refs(self, which: Which, ref_template: str) -> dict[str, Any]:
         """The JSON Schema, its references made with `ref_template` (OpenAPI's, say).
 
-        A type JSON Schema cannot describe (a generator's `Iterator[str]`) makes the schema
-        say so, and accept anything, rather than fail.
+        A type JSON Schema cannot describe (a generator's `Iterator[str]`), or a schema that
+        cannot be completed (an annotation naming a type only a type checker sees), makes the
+        schema say so, and accept anything, rather than fail.
         """
         model = {"input": self.input, "output": self.output, "config": self.config}[which]
         try:
             return model.model_json_schema(ref_template=ref_template)
-        except PydanticInvalidForJsonSchema as error:
+        except PydanticUserError as error:
             return {"title": model.__name__, "description": f"no JSON Schema: {error.message}"}
 
     def validate_input(self, value: Any, where: str) -> Any:
@@ -70,6 +71,8 @@ class TaskSchemas:
             model = self.input.model_validate(value)
         except ValidationError as error:
             raise invalid("the input does not fit the task's input schema", error, where) from None
+        except PydanticUserError:  # the schema itself is broken: the worker will judge
+            return value
         return _unpacked(model, value)
 
     def check_call(

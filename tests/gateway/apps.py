@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 from langchain_core.runnables import ConfigurableField, RunnableConfig, RunnableLambda
 
-from kafkatask import App
+from kafkatask import App, BoundTask
 
 ANSWER = "Kafka keeps every token in order."
 WORDS = [f"word{i}" for i in range(30)]
@@ -55,6 +55,10 @@ def register(app: App) -> None:
     @app.task(name="tests.boom")
     def boom(text: str) -> str:
         raise ValueError(f"cannot take {text!r}")
+
+    @app.task(name="tests.whoami", bind=True)
+    def whoami(self: BoundTask, note: str) -> dict[str, str]:
+        return dict(self.request.headers)
 
     @app.task(name="tests.sleepy")
     def sleepy(seconds: float) -> str:
