@@ -4,7 +4,6 @@ resumed through another, and a worker that dies mid-stream is reported as a rest
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -15,26 +14,11 @@ import pytest
 
 from tests.gateway.apps import WORDS
 from tests.gateway.sse import data_of, events_of, stream
-from tests.helpers import ROOT, settings_env, spawn_worker, wait_for
+from tests.helpers import ROOT, free_port, settings_env, spawn_worker, stop, wait_for
 
 pytestmark = pytest.mark.integration
 
 APP = "tests.gateway.apps"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture
@@ -43,7 +27,7 @@ def start_gateway(settings, tmp_path) -> Iterator[Callable[[str], str]]:
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(name: str) -> str:
-        port = _free_port()
+        port = free_port()
         command = [sys.executable, "-m", "kafkatask", "gateway", "-A", APP, "--port", str(port)]
         log = tmp_path / f"{name}.log"
         with log.open("ab") as output:
@@ -61,7 +45,7 @@ def start_gateway(settings, tmp_path) -> Iterator[Callable[[str], str]]:
 
     yield start
     for process in processes:
-        _stop(process)
+        stop(process)
 
 
 def _healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:
@@ -76,7 +60,7 @@ def _healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:
 def worker(settings, tmp_path) -> Iterator[subprocess.Popen[bytes]]:
     process = spawn_worker(settings, APP, "-c", "4", log=tmp_path / "worker.log")
     yield process
-    _stop(process)
+    stop(process)
 
 
 def _words(count: int) -> list[str]:
@@ -143,4 +127,4 @@ def test_a_worker_that_dies_mid_stream_is_reported_as_a_restart(settings, start_
     finally:
         for process in (doomed, rescuer):
             if process is not None:
-                _stop(process)
+                stop(process)
