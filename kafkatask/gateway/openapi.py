@@ -130,7 +130,7 @@ def _task_paths(served: ServedTask, caller: Caller, refs: dict[str, Schema]) -> 
 
 
 def _operation(served: ServedTask, action: str, summary: str, responses: Schema) -> Schema:
-    description = (served.task.__doc__ or "").strip()
+    description = served.description
     return {
         "operationId": f"{re.sub(r'[^A-Za-z0-9_]', '_', served.path)}__{action}",
         "tags": [served.name],

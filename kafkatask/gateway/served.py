@@ -8,6 +8,7 @@ one path segment per task), and otherwise the name with every other character re
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from kafkatask.app import App
 from kafkatask.exceptions import ConfigurationError
 from kafkatask.gateway.schemas import TaskSchemas
+from kafkatask.targets import FunctionTarget
 from kafkatask.task import Task
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._~-]")
@@ -37,6 +39,14 @@ class ServedTask:
     @property
     def name(self) -> str:
         return self.task.name
+
+    @property
+    def description(self) -> str:
+        """A function's docstring, or what kind of Runnable the task is."""
+        target = self.task.target
+        if isinstance(target, FunctionTarget):
+            return inspect.cleandoc(target.fn.__doc__ or "")
+        return f"A LangChain {target.runnable.get_name()}."
 
 
 class ServedTasks:

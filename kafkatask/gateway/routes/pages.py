@@ -90,20 +90,24 @@ async def docs(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     caller = gateway.caller(request)
     base = request.scope.get("root_path", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    keys = gateway.keys.configured
     tasks = [
-        _view(served, caller, base) for served in gateway.tasks if caller.may_call(served.name)
+        _view(served, caller, origin + base, keys=keys)
+        for served in gateway.tasks
+        if caller.may_call(served.name)
     ]
     html = _PAGES.get_template("docs.html").render(
         namespace=gateway.app.settings.namespace,
         tasks=tasks,
-        keys=gateway.keys.configured,
+        keys=keys,
         base=base,
-        origin=f"{request.url.scheme}://{request.url.netloc}",
+        origin=origin,
     )
     return HTMLResponse(html)
 
 
-def _view(served: ServedTask, caller: Caller, base: str) -> dict[str, Any]:
+def _view(served: ServedTask, caller: Caller, url: str, *, keys: bool) -> dict[str, Any]:
     """What the page shows of one task."""
     endpoints = [
         (method, path, what)
@@ -114,16 +118,20 @@ def _view(served: ServedTask, caller: Caller, base: str) -> dict[str, Any]:
     return {
         "name": served.name,
         "path": served.path,
-        "description": (served.task.__doc__ or "").strip(),
+        "description": served.description,
         "endpoints": endpoints,
-        "example": (
-            f"curl -s -X POST http://<gateway>{base}/{served.path}/invoke \\\n"
-            "     -H 'Content-Type: application/json' \\\n"
-            f"     -d '{json.dumps(example)}'"
-        ),
+        "example": _curl(f"{url}/{served.path}/invoke", example, keys=keys),
         "input_schema": json.dumps(served.schemas.json_schema("input"), indent=2),
         "output_schema": json.dumps(served.schemas.json_schema("output"), indent=2),
     }
+
+
+def _curl(url: str, body: Any, *, keys: bool) -> str:
+    lines = [f"curl -s -X POST {url}", "-H 'Content-Type: application/json'"]
+    if keys:
+        lines.append("-H 'Authorization: Bearer <your key>'")
+    lines.append(f"-d '{json.dumps(body)}'")
+    return " \\\n     ".join(lines)
 
 
 def _example_input(schema: dict[str, Any]) -> Any:
