@@ -128,10 +128,15 @@ def load_keys_file(path: Path) -> list[ApiKey]:
     entries = tree.get("keys") if isinstance(tree, dict) else None
     if not isinstance(entries, list):
         raise ConfigurationError(f"the keys file {path} has no list of keys under 'keys'")
-    try:
-        return [ApiKey.model_validate(entry) for entry in entries]
-    except ValidationError as error:
-        raise ConfigurationError(f"the keys file {path}: {describe(error)}") from None
+    keys = []
+    for index, entry in enumerate(entries):
+        try:
+            keys.append(ApiKey.model_validate(entry))
+        except ValidationError as error:
+            raise ConfigurationError(
+                f"the keys file {path}, key {index}: {describe(error)}"
+            ) from None
+    return keys
 
 
 def describe(error: ValidationError) -> str:

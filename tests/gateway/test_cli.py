@@ -46,7 +46,7 @@ def test_a_bad_keys_file_is_refused_without_showing_a_secret(runner, tmp_path):
     line = _error_line(
         runner.invoke(cli, ["gateway", "-A", "tests.gateway.apps", "--keys", str(keys)])
     )
-    assert line.endswith("name: String should match pattern '^[A-Za-z0-9._@:-]{1,128}$'")
+    assert line.endswith("key 0: name: String should match pattern '^[A-Za-z0-9._@:-]{1,128}$'")
     assert SECRET not in line
 
 
