@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -54,14 +54,6 @@ def create_app(
             "answers only requests addressed to a loopback host"
         )
 
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # (A mounted app gets no lifespan of its own: then the App is the host's to close.)
-        try:
-            yield
-        finally:
-            await gateway.close()
-
     starlette = Starlette(
         # The gateway's own pages first: a task may be called "docs" (its routes are /docs/...).
         routes=[
@@ -76,7 +68,23 @@ def create_app(
             Middleware(GatewayAuth, keys=gateway.keys, quotas=gateway.quotas),
         ],
         exception_handlers={GatewayError: answer_gateway_error, HTTPException: answer_http_error},
-        lifespan=lifespan,
+        lifespan=_closing(gateway),
     )
     starlette.state.gateway = gateway
     return starlette
+
+
+def _closing(gateway: Gateway) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The lifespan: the gateway closes the App's client when the server stops.
+
+    (A mounted app gets no lifespan of its own: then the App is the host's to close.)
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await gateway.close()
+
+    return lifespan

@@ -267,6 +267,14 @@ def test_an_unknown_task_is_a_404_that_lists_nothing_without_a_key(client):
     assert client.get("/no/such/path").status_code == 404
 
 
+def test_stream_options_that_say_neither_yes_nor_no_are_a_400(client):
+    body = {"input": {"count": 1}}
+    assert client.post("/tests.words/stream?detach=maybe", json=body).status_code == 400
+    odd = client.post("/tests.words/stream", json=body, headers={"Kafkatask-Restarts": "merge"})
+    assert odd.status_code == 400
+    assert "expected 'report' or 'splice'" in odd.json()["message"]
+
+
 def test_an_event_id_that_is_not_one_is_a_400(client):
     events = stream(client, "POST", "/tests.words/stream", json={"input": {"count": 1}})
     task_id = events[0].data["task_id"]

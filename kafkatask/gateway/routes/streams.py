@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -43,25 +44,48 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What a stream request asks for besides its body: read before anything is sent."""
+
+    report_restarts: bool
+    detach: bool
+    cancel_on_disconnect: bool
+
+    @classmethod
+    def of(cls, request: Request) -> _Options:
+        """400 for a flag or a header that says neither yes nor no."""
+        mode = request.headers.get(RESTARTS_HEADER, "report").strip().lower()
+        if mode not in ("report", "splice"):
+            raise GatewayError(
+                400, f"{RESTARTS_HEADER}: expected 'report' or 'splice', not {mode!r}"
+            )
+        return cls(
+            mode == "report", _flag(request, "detach"), _flag(request, "cancel_on_disconnect")
+        )
+
+
 async def stream(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     caller = gateway.caller(request)
     served = gateway.served(caller, request.path_params["task"], "stream")
+    options = _Options.of(request)
     body = await read_body(request, InvokeBody, gateway.settings.body_limit)
     value, config = served.schemas.check_call(body.input, body.config)
-    report = _reports_restarts(request)
     handle = await gateway.sender.send(served, value, config, caller=caller.name, mode="stream")
     run_id = str(config["run_id"])
-    if _flag(request, "detach"):
+    if options.detach:
         url = request.url_for("stream_reattach", task=served.path, task_id=handle.id).path
         answer = {"task_id": handle.id, "run_id": run_id, "stream_url": url}
         return JSONResponse(answer, status_code=202, headers={"Location": url})
-    chunks = handle.astream(timeout=gateway.settings.timeout, report_restarts=report)
+    chunks = handle.astream(
+        timeout=gateway.settings.timeout, report_restarts=options.report_restarts
+    )
     metadata = StreamEvent(
         "metadata", {"run_id": run_id, "task_id": handle.id}, event_id(handle.cursor)
     )
     events = _after(metadata, gateway.events(served, handle.id, chunks))
-    return _respond(gateway, request, handle.id, events)
+    return _respond(gateway, options, handle.id, events)
 
 
 async def stream_events_route(request: Request) -> Response:
@@ -69,33 +93,37 @@ async def stream_events_route(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     caller = gateway.caller(request)
     served = gateway.served(caller, request.path_params["task"], "stream")
+    options = _Options.of(request)
     body = await read_body(request, StreamEventsBody, gateway.settings.body_limit)
     value, config = served.schemas.check_call(body.input, body.config)
-    report = _reports_restarts(request)
     handle = await gateway.sender.send(served, value, config, caller=caller.name, mode="events")
-    chunks = handle.astream(timeout=gateway.settings.timeout, report_restarts=report)
-    keep = EventFilter(*body.filters())
-    events = gateway.events(served, handle.id, chunks, keep)
-    return _respond(gateway, request, handle.id, events)
+    chunks = handle.astream(
+        timeout=gateway.settings.timeout, report_restarts=options.report_restarts
+    )
+    events = gateway.events(served, handle.id, chunks, EventFilter(*body.filters()))
+    return _respond(gateway, options, handle.id, events)
 
 
 async def reattach(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
     served = gateway.served(gateway.caller(request), request.path_params["task"], "stream")
+    options = _Options.of(request)
     task_id = request.path_params["task_id"]
     last = request.headers.get("last-event-id") or request.query_params.get("after")
     cursor = gateway.stream_cursor(task_id, last)
     chunks = gateway.app.astream(
-        cursor, timeout=gateway.settings.timeout, report_restarts=_reports_restarts(request)
+        cursor, timeout=gateway.settings.timeout, report_restarts=options.report_restarts
     )
-    return _respond(gateway, request, task_id, gateway.events(served, task_id, chunks))
+    return _respond(gateway, options, task_id, gateway.events(served, task_id, chunks))
 
 
 def _respond(
-    gateway: Gateway, request: Request, task_id: str, events: AsyncGenerator[StreamEvent, None]
+    gateway: Gateway,
+    options: _Options,
+    task_id: str,
+    events: AsyncGenerator[StreamEvent, None],
 ) -> EventStreamResponse:
-    cancel = _flag(request, "cancel_on_disconnect")
-    body = _framed(gateway, task_id, events, cancel_on_disconnect=cancel)
+    body = _framed(gateway, task_id, events, cancel_on_disconnect=options.cancel_on_disconnect)
     return EventStreamResponse(
         body, keep_alive=gateway.settings.keep_alive, headers={TASK_ID_HEADER: task_id}
     )
@@ -124,18 +152,10 @@ async def _framed(
 async def _after(
     first: StreamEvent, rest: AsyncGenerator[StreamEvent, None]
 ) -> AsyncGenerator[StreamEvent, None]:
-    yield first
-    async with contextlib.aclosing(rest):
+    async with contextlib.aclosing(rest):  # closed even when the client leaves after `first`
+        yield first
         async for event in rest:
             yield event
-
-
-def _reports_restarts(request: Request) -> bool:
-    """Whether a restarted task is reported (the default) or spliced (Kafkatask-Restarts)."""
-    mode = request.headers.get(RESTARTS_HEADER, "report").strip().lower()
-    if mode not in ("report", "splice"):
-        raise GatewayError(400, f"{RESTARTS_HEADER}: expected 'report' or 'splice', got {mode!r}")
-    return mode == "report"
 
 
 def _flag(request: Request, name: str) -> bool:
