@@ -12,7 +12,12 @@ from starlette.middleware import Middleware
 
 from kafkatask.app import App
 from kafkatask.gateway.auth import GatewayAuth
-from kafkatask.gateway.errors import GatewayError, answer_gateway_error, answer_http_error
+from kafkatask.gateway.errors import (
+    GatewayError,
+    answer_gateway_error,
+    answer_http_error,
+    answer_unexpected,
+)
 from kafkatask.gateway.routes import pages, runs, schemas, streams, websocket
 from kafkatask.gateway.services import Gateway
 from kafkatask.gateway.settings import GatewaySettings
@@ -67,7 +72,11 @@ def create_app(
             Middleware(SecurityHeaders, headers=_SECURITY_HEADERS),
             Middleware(GatewayAuth, keys=gateway.keys, quotas=gateway.quotas),
         ],
-        exception_handlers={GatewayError: answer_gateway_error, HTTPException: answer_http_error},
+        exception_handlers={
+            GatewayError: answer_gateway_error,
+            HTTPException: answer_http_error,
+            Exception: answer_unexpected,
+        },
         lifespan=_closing(gateway),
     )
     starlette.state.gateway = gateway

@@ -140,6 +140,12 @@ async def answer_gateway_error(request: Request, error: Exception) -> Response:
     return error.response()
 
 
+async def answer_unexpected(request: Request, error: Exception) -> Response:
+    """A bug of the gateway's: the same JSON shape, saying nothing of the error (which the
+    server logs with its traceback)."""
+    return GatewayError(500, f"the gateway failed ({type(error).__name__}); see its log").response()
+
+
 async def answer_http_error(request: Request, error: Exception) -> Response:
     """Starlette's own errors (an unknown path, a wrong method) in the same JSON shape."""
     status = getattr(error, "status_code", 500)

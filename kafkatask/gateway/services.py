@@ -115,7 +115,7 @@ class Gateway:
             chunks,
             task_id=task_id,
             task=served.name,
-            tracebacks=self.settings.tracebacks,
+            settings=self.settings,
             keep=keep,
         )
 

@@ -19,8 +19,10 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kafkatask.exceptions import TaskTimeoutError
 from kafkatask.gateway.errors import GatewayError, failure
 from kafkatask.gateway.ids import event_id
+from kafkatask.gateway.settings import GatewaySettings
 from kafkatask.gateway.values import to_json
 from kafkatask.streaming import AsyncChunkStream, StreamRestart
 
@@ -41,14 +43,14 @@ async def stream_events(
     *,
     task_id: str,
     task: str,
-    tracebacks: bool,
+    settings: GatewaySettings,
     keep: Callable[[Any], bool] | None = None,
 ) -> AsyncGenerator[StreamEvent, None]:
     """The events of `chunks`, the stream of task `task_id` of the served task named `task`.
 
     `keep` drops chunks it says no to (the event filters of `/stream_events`). A stream whose
     records belong to another task (a task id given on the wrong task's path) ends at once
-    with a 404 `error`.
+    with a 404 `error`; one silent for `settings.timeout` seconds, with a 504.
     """
     last = event_id(chunks.cursor)
     try:
@@ -64,10 +66,23 @@ async def stream_events(
         yield StreamEvent("end", {}, last)
     except GatewayError as refusal:
         yield StreamEvent("error", refusal.body(), last)
-    except Exception as error:  # the task's error, or no record within the timeout
-        yield StreamEvent("error", failure(error, task_id, tracebacks=tracebacks).body(), last)
+    except TaskTimeoutError:
+        yield StreamEvent("error", _silent(task, task_id, settings.timeout).body(), last)
+    except Exception as error:  # the task's error
+        yield StreamEvent(
+            "error", failure(error, task_id, tracebacks=settings.tracebacks).body(), last
+        )
     finally:
         await chunks.aclose()  # a replay's consumer goes now, not when garbage collected
+
+
+def _silent(task: str, task_id: str, timeout: float) -> GatewayError:
+    return GatewayError(
+        504,
+        f"task {task} sent nothing for {timeout:g}s (timeout); it may still go on: follow its "
+        "stream again from the last event id",
+        task_id=task_id,
+    )
 
 
 def _check(chunks: AsyncChunkStream, task: str) -> None:

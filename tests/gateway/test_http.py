@@ -176,6 +176,7 @@ def test_a_stream_that_goes_quiet_ends_with_a_504_event_and_can_be_followed_late
         events = stream(quick, "POST", "/tests.words/stream", json=body)
     assert events[-1].name == "error"
     assert events[-1].data["status_code"] == 504
+    assert events[-1].data["message"].startswith("task tests.words sent nothing for 0.5s")
     task_id = events[-1].data["task_id"]
     assert data_of(stream(client, "GET", f"/tests.words/stream/{task_id}")) == _words(3)
 
