@@ -129,22 +129,32 @@ def _task_paths(served: ServedTask, caller: Caller, refs: dict[str, Schema]) -> 
     return paths
 
 
-def _operation(served: ServedTask, action: str, summary: str, responses: Schema) -> Schema:
+READ_ERRORS = ("401", "403", "404", "429")
+"""What a GET that sends no task can answer besides success."""
+
+
+def _operation(
+    served: ServedTask,
+    action: str,
+    summary: str,
+    responses: Schema,
+    errors: tuple[str, ...] = tuple(ERRORS),
+) -> Schema:
     description = served.description
     return {
         "operationId": f"{re.sub(r'[^A-Za-z0-9_]', '_', served.path)}__{action}",
         "tags": [served.name],
         "summary": summary,
         "description": description + f"\n\nWebSocket: `/{served.path}/ws` (docs/gateway.md).",
-        "responses": {**responses, **_errors()},
+        "responses": {**responses, **_errors(errors)},
     }
 
 
-def _errors() -> Schema:
+def _errors(codes: tuple[str, ...]) -> Schema:
     ref = {"$ref": "#/components/schemas/Error"}
     return {
-        code: {"description": text, "content": {"application/json": {"schema": ref}}}
-        for code, text in ERRORS.items()
+        code: {"description": ERRORS[code], "content": {"application/json": {"schema": ref}}}
+        for code in codes
     }
 
 
@@ -181,7 +191,11 @@ def _result(served: ServedTask, refs: dict[str, Schema]) -> Schema:
         "properties": {"output": refs["output"], "metadata": _metadata(False)},
     }
     operation = _operation(
-        served, "result", "The result of a task sent earlier (after a 504)", {"200": _json(answer)}
+        served,
+        "result",
+        "The result of a task sent earlier (after a 504)",
+        {"200": _json(answer)},
+        (*READ_ERRORS, "500", "503", "504"),
     )
     operation["parameters"] = [_path_parameter("task_id")]
     return operation
@@ -219,7 +233,13 @@ def _reattach(served: ServedTask) -> Schema:
     responses = {
         "200": {"description": "the stream, from the first chunk or after `after`", "content": SSE}
     }
-    operation = _operation(served, "reattach", "Follow a stream again, from any gateway", responses)
+    operation = _operation(
+        served,
+        "reattach",
+        "Follow a stream again, from any gateway",
+        responses,
+        ("400", *READ_ERRORS),
+    )
     after = {"name": "after", "in": "query", "schema": {"type": "string"}}
     last = {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}}
     operation["parameters"] = [
@@ -255,6 +275,7 @@ def _schema(served: ServedTask, which: str) -> Schema:
         f"{which}_schema",
         f"The JSON Schema of the {which}",
         {"200": _json({"type": "object"})},
+        READ_ERRORS,
     )
 
 
