@@ -143,3 +143,22 @@ def test_keys_guard_the_handshake(serve):
         ) as socket:
             _send(socket, type="stream", id="k", input={"count": 2})
             assert _data(_until_end(socket)) == _words(2)
+
+
+def test_closing_the_connection_revokes_only_the_streams_that_asked(gateway_url):
+    url = _ws(gateway_url, "tests.words")
+    with connect(url) as socket:
+        body = {"count": 30, "pause": 0.1}
+        _send(socket, type="stream", id="stop", input=body, cancel_on_disconnect=True)
+        _send(socket, type="stream", id="keep", input=body)
+        ids: dict[str, str] = {}
+        while len(ids) < 2:
+            message = json.loads(socket.recv(timeout=30))
+            ids[message["id"]] = message["task_id"]
+    with connect(url) as socket:
+        _send(socket, type="resume", id="stop", task_id=ids["stop"])
+        stopped = _until_end(socket, "stop")
+        _send(socket, type="resume", id="keep", task_id=ids["keep"])
+        kept = _until_end(socket, "keep")
+    assert stopped[-1]["data"]["type"] == "kafkatask.exceptions.TaskRevokedError"
+    assert _data(kept) == _words(30)
