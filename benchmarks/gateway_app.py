@@ -16,8 +16,8 @@ def echo(value: int) -> int:
 
 
 @app.task(name="bench.tokens")
-async def tokens(count: int) -> AsyncIterator[str]:
-    """`count` chunks, each its own index, as fast as the worker can make them."""
+async def tokens(count: int, pause: float) -> AsyncIterator[str]:
+    """`count` chunks, each its own index, one every `pause` seconds (a model's pace)."""
     for index in range(count):
         yield str(index)
-        await asyncio.sleep(0)  # let the worker's other streams make theirs in between
+        await asyncio.sleep(pause)

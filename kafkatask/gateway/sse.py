@@ -3,18 +3,17 @@
 An event is written as `event:`, `id:` and one `data:` line per line of its data, then a blank
 line. Starlette's StreamingResponse sends them; EventStreamResponse adds what a stream that
 may be quiet for a while needs: a comment line after `keep_alive` seconds of silence (proxies
-close connections that look idle), and the events' generator closed as soon as the response
-ends, also when the client went away, so whatever follows the stream (a Kafka consumer, the
-count of the clients following it) is let go of at once rather than whenever the generator is
-garbage collected.
+close connections that look idle), written by a task of its own so that an event costs no
+more than its write, and the events' generator closed as soon as the response ends, also when
+the client went away, so whatever follows the stream (a Kafka consumer, the count of the
+clients following it) is let go of at once rather than whenever the generator is garbage
+collected.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import time
 from collections.abc import AsyncGenerator, Mapping
-from typing import Any
 
 import anyio
 from starlette.background import BackgroundTask
@@ -60,32 +59,38 @@ class EventStreamResponse(StreamingResponse):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        pending: asyncio.Future[bytes] | None = None
+        line = _Line(send)
         try:
-            while True:
-                pending = pending or asyncio.ensure_future(anext(self._events))
-                done, _ = await asyncio.wait({pending}, timeout=self._keep_alive)
-                if not done:  # quiet: the same read goes on, and the line stays open
-                    await send(
-                        {"type": "http.response.body", "body": KEEP_ALIVE, "more_body": True}
-                    )
-                    continue
-                try:
-                    body = pending.result()
-                except StopAsyncIteration:
-                    break
-                pending = None
-                await send({"type": "http.response.body", "body": body, "more_body": True})
+            async with anyio.create_task_group() as keeping:
+                keeping.start_soon(line.keep_open, self._keep_alive)
+                async for body in self._events:
+                    await line.send(body)
+                keeping.cancel_scope.cancel()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            await _close(self._events, pending)
+            # Shielded: this also runs when the client went away and the response is cancelled.
+            with anyio.CancelScope(shield=True):
+                await self._events.aclose()
 
 
-async def _close(events: AsyncGenerator[Any, None], pending: asyncio.Future[Any] | None) -> None:
-    # Shielded: this also runs when the client went away and the response is being cancelled.
-    with anyio.CancelScope(shield=True):
-        if pending is not None and not pending.done():
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await pending
-        await events.aclose()
+class _Line:
+    """The response's body, written by its events and, when they are quiet, by keep_open.
+
+    The two write whole messages, each one complete event or comment, so they need no lock:
+    a comment between two events is valid SSE.
+    """
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._written_at = time.monotonic()
+
+    async def send(self, body: bytes) -> None:
+        self._written_at = time.monotonic()
+        await self._send({"type": "http.response.body", "body": body, "more_body": True})
+
+    async def keep_open(self, interval: float) -> None:
+        """Send KEEP_ALIVE whenever `interval` seconds pass without anything sent."""
+        while True:
+            await anyio.sleep(max(0.0, self._written_at + interval - time.monotonic()))
+            if time.monotonic() - self._written_at >= interval:
+                await self.send(KEEP_ALIVE)
