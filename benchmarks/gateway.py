@@ -10,11 +10,14 @@ process (`kafkatask gateway -A benchmarks.gateway_app`), on the local broker.
    connection), in alternating blocks so both see the same machine, after untimed priming
    calls on both paths (see benchmarks/measure.py on a new partition's first ~4 KB). p50 and
    p99 of each, and the gateway's overhead: the difference.
-2. streams: STREAMS concurrent `POST /bench.tokens/stream` of CHUNKS chunks each through the
-   one gateway process: time to first chunk (from sending the request to its first `data`
-   event) p50 and p99, chunks per second over all of them (first request to last `end`),
-   order violations (a chunk that is not the next index, or a stream that is not complete:
-   must be 0), and the gateway's resident memory before and at its peak.
+2. streams: 200 concurrent `POST /bench.tokens/stream` of 200 chunks each through the one
+   gateway process, each chunk 20 ms after the last (a fast model's 50 tokens a second, so
+   10,000 chunks a second are offered): time to first chunk (from writing the request to its
+   first `data` event) p50 and p99, chunks per second over all of them (first request to
+   last byte), order violations (a chunk that is not the next index, or a stream that is not
+   complete: must be 0), and the gateway's resident memory before and at its peak. The client
+   is a plain HTTP/1.0 one on asyncio streams (see `_streams`).
+Each phase also reports the share of the machine's CPU that other programs used meanwhile.
 Results: Markdown on stdout and benchmarks/results/gateway.json (not written by --quick).
 """
 
