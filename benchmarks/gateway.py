@@ -7,9 +7,10 @@ process (`kafkatask gateway -A benchmarks.gateway_app`), on the local broker.
 
 1. invoke: the same no-op task, `bench.echo`, called in sequence through the Python client
    (`task.invoke(i)`) and through the gateway (`POST /bench.echo/invoke` on one keep-alive
-   connection), in alternating blocks so both see the same machine, after untimed priming
-   calls on both paths (see benchmarks/measure.py on a new partition's first ~4 KB). p50 and
-   p99 of each, and the gateway's overhead: the difference.
+   connection, with httpx and with a plain socket client, see `invoke`), in alternating
+   blocks so all see the same machine, after untimed priming calls on every path (see
+   benchmarks/measure.py on a new partition's first ~4 KB). p50 and p99 of each, and the
+   overheads over the Python client: the differences.
 2. streams: 200 concurrent `POST /bench.tokens/stream` of 200 chunks each through the one
    gateway process, each chunk 20 ms after the last (a fast model's 50 tokens a second, so
    10,000 chunks a second are offered): time to first chunk (from writing the request to its
@@ -29,6 +30,7 @@ import contextlib
 import json
 import os
 import resource
+import socket
 import sys
 import threading
 import time
@@ -129,37 +131,80 @@ def _client(namespace: str) -> Any:
 
 
 def invoke(client: Any, gateway: str, calls: int, prime: int) -> dict[str, Any]:
-    """`calls` invokes on each path, in alternating blocks of 100, after `prime` untimed."""
-    url = f"{gateway}/bench.echo/invoke"
-    samples: dict[str, list[float]] = {"python": [], "gateway": []}
-    with httpx.Client(timeout=30) as http:
+    """`calls` invokes on each path, in alternating blocks of 100, after `prime` untimed.
 
-        def through_gateway(value: int) -> None:
+    Two HTTP clients call the gateway: httpx (what langserve's RemoteRunnable uses), and a
+    plain keep-alive client on a socket, which costs next to nothing itself, so that the
+    difference between the two is httpx's own time and the plain one's overhead is the
+    gateway's.
+    """
+    url = f"{gateway}/bench.echo/invoke"
+    samples: dict[str, list[float]] = {"python": [], "httpx": [], "plain": []}
+    with httpx.Client(timeout=30) as http, _PlainClient(url) as plain:
+
+        def through_httpx(value: int) -> None:
             answer = http.post(url, json={"input": value})
             assert answer.json()["output"] == value, answer.text
+
+        def through_plain(value: int) -> None:
+            assert plain.post({"input": value})["output"] == value
 
         def through_python(value: int) -> None:
             assert client.echo.invoke(value) == value
 
-        paths = {"python": through_python, "gateway": through_gateway}
+        paths = {"python": through_python, "httpx": through_httpx, "plain": through_plain}
         for call in paths.values():
             for value in range(prime):
                 call(value)
         for block in range(max(1, calls // 100)):
-            order = ["python", "gateway"] if block % 2 == 0 else ["gateway", "python"]
-            for name in order:
+            for name in list(paths)[block % 3 :] + list(paths)[: block % 3]:
                 for value in range(100):
                     began = time.perf_counter()
                     paths[name](value)
                     samples[name].append(time.perf_counter() - began)
-    python, gateway = Latency.of(samples["python"]), Latency.of(samples["gateway"])
-    return {
-        "calls": len(samples["python"]),
-        "python": python.as_dict(),
-        "gateway": gateway.as_dict(),
-        "overhead_p50_ms": round(gateway.p50_ms - python.p50_ms, 2),
-        "overhead_p99_ms": round(gateway.p99_ms - python.p99_ms, 2),
-    }
+    return _overheads({name: Latency.of(seconds) for name, seconds in samples.items()})
+
+
+def _overheads(latencies: dict[str, Latency]) -> dict[str, Any]:
+    python = latencies["python"]
+    figures: dict[str, Any] = {"calls": python.count}
+    figures |= {name: latency.as_dict() for name, latency in latencies.items()}
+    for name in ("httpx", "plain"):
+        figures[f"overhead_{name}_p50_ms"] = round(latencies[name].p50_ms - python.p50_ms, 2)
+        figures[f"overhead_{name}_p99_ms"] = round(latencies[name].p99_ms - python.p99_ms, 2)
+    return figures
+
+
+class _PlainClient:
+    """HTTP/1.1 POSTs of JSON on one kept-alive connection, answers read by Content-Length."""
+
+    def __init__(self, url: str) -> None:
+        target = urlsplit(url)
+        self._address = (target.hostname or "127.0.0.1", target.port or 80)
+        self._head = (
+            f"POST {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\n"
+            "Content-Type: application/json\r\nContent-Length: "
+        ).encode()
+
+    def __enter__(self) -> _PlainClient:
+        self._socket = socket.create_connection(self._address)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._file = self._socket.makefile("rb")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._file.close()
+        self._socket.close()
+
+    def post(self, body: Any) -> Any:
+        data = json.dumps(body).encode()
+        self._socket.sendall(self._head + str(len(data)).encode() + b"\r\n\r\n" + data)
+        length = 0
+        while (line := self._file.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        return json.loads(self._file.read(length))
 
 
 def streams(ours: Processes, count: int, chunks: int) -> dict[str, Any]:
