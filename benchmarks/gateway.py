@@ -214,9 +214,9 @@ def streams(ours: Processes, count: int, chunks: int) -> dict[str, Any]:
     memory = _Memory(ours.gateway)
     before = memory.now()
     with memory.sampling():
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), process_cpu(ours.gateway)
         results = asyncio.run(_streams(url, count, chunks))
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = time.perf_counter() - began, process_cpu(ours.gateway) - cpu
     first = sorted(first for first, _ in results)
     return {
         "streams": count,
@@ -226,6 +226,8 @@ def streams(ours: Processes, count: int, chunks: int) -> dict[str, Any]:
         "chunks_per_s": round(count * chunks / elapsed),
         "seconds": round(elapsed, 2),
         "order_violations": sum(violations for _, violations in results),
+        "gateway_cpu_per_chunk_us": round(1e6 * cpu / (count * chunks)),
+        "gateway_busy": f"{cpu / elapsed:.0%} of a core",
         "gateway_rss_before_mib": round(before, 1),
         "gateway_rss_peak_mib": round(memory.peak, 1),
     }
