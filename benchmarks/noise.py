@@ -25,9 +25,9 @@ class CpuTimes:
     def now(cls, broker_pid: int | None) -> CpuTimes:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return cls(
-            machine=_machine_busy(),
+            machine=machine_busy(),
             ours=children.ru_utime + children.ru_stime,
-            broker=_process_cpu(broker_pid) if broker_pid is not None else 0.0,
+            broker=process_cpu(broker_pid) if broker_pid is not None else 0.0,
         )
 
 
@@ -38,14 +38,14 @@ def others(before: CpuTimes, after: CpuTimes) -> dict[str, float]:
     return {"broker_cpu_s": round(broker, 2), "other_cpu_s": round(max(0.0, other), 2)}
 
 
-def _machine_busy() -> float:
+def machine_busy() -> float:
     # cpu  user nice system idle iowait irq softirq steal ...
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     idle = fields[3] + fields[4]
     return (sum(fields[:8]) - idle) / _TICK
 
 
-def _process_cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

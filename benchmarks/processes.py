@@ -14,12 +14,14 @@ STOP_GRACE = 15.0
 
 
 @contextlib.contextmanager
-def background(command: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
+def background(
+    command: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` (output to `log`) for the duration of the block; stop it afterwards."""
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        yield
+        yield process
     finally:
         stop(process)
 

@@ -24,10 +24,10 @@ from kafkatask.exceptions import (
     UnknownTaskError,
 )
 from kafkatask.middleware import Middleware, Outcome
-from kafkatask.result import AsyncResult
+from kafkatask.result import AsyncResult, ResultCursor
 from kafkatask.settings import Settings
 from kafkatask.states import TaskState
-from kafkatask.streaming import StreamCursor
+from kafkatask.streaming import StreamCursor, StreamRestart
 from kafkatask.task import Task
 
 __all__ = [
@@ -47,11 +47,13 @@ __all__ = [
     "PublishError",
     "RemoteTaskError",
     "Request",
+    "ResultCursor",
     "Retry",
     "SerializationError",
     "Settings",
     "SoftTimeLimitExceeded",
     "StreamCursor",
+    "StreamRestart",
     "Task",
     "TaskRegistrationError",
     "TaskRevokedError",

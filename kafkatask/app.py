@@ -6,6 +6,7 @@ that define tasks can be imported anywhere (tests, the worker, a web server) wit
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
@@ -16,13 +17,15 @@ from langchain_core.runnables import Runnable
 from pydantic import ValidationError
 
 from kafkatask.client import ClientConnection
+from kafkatask.client.router import ReplyOffsets
+from kafkatask.client.slot import ResultSlot
 from kafkatask.control import Control
 from kafkatask.exceptions import TaskRegistrationError
 from kafkatask.middleware import DEFAULT_MIDDLEWARE, Middleware
 from kafkatask.options import TaskOptions
-from kafkatask.protocol import ReplyAddress, TaskMessage
+from kafkatask.protocol import ReplyAddress, ResultMessage, TaskMessage
 from kafkatask.registry import TaskRegistry
-from kafkatask.result import AsyncResult
+from kafkatask.result import AsyncResult, ResultCursor, replayed_result
 from kafkatask.serialization import ValueCodec
 from kafkatask.serialization.langchain_types import DATA_CLASSES
 from kafkatask.settings import Settings
@@ -41,6 +44,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 I = TypeVar("I")  # noqa: E741 - the Runnable's input
 O = TypeVar("O")  # noqa: E741 - the Runnable's output
+_Handle = AsyncResult  # the method called AsyncResult below hides the class in its body
 
 
 class TaskDecorator(Protocol):
@@ -187,6 +191,12 @@ class App:
     def stream_to(self) -> ReplyAddress:
         return self.connection.stream_to
 
+    def reply_offsets(self) -> ReplyOffsets:
+        """Offsets of `reply_to()` and `stream_to()` at or before the first record of any task
+        this client sends from now on: a ResultCursor or StreamCursor of such a task may start
+        there, so another process can read its result or stream back knowing only these."""
+        return self.connection.router.offsets
+
     def send(
         self, message: TaskMessage, key: str | None, partition: int | None = None
     ) -> AsyncResult[Any]:
@@ -208,20 +218,53 @@ class App:
         """A handle on a task this client sent, from its id alone."""
         return AsyncResult(task_id, self.connection.router.slot(task_id), self)
 
-    def stream(self, cursor: StreamCursor, timeout: float | None = None) -> ChunkStream:
+    def stream(
+        self, cursor: StreamCursor, timeout: float | None = None, *, report_restarts: bool = False
+    ) -> ChunkStream:
         """Replay (or resume) a task's stream from a cursor, reading Kafka directly.
 
         `result.cursor` replays from the first chunk; `iterator.cursor` (after some chunks)
         resumes right after the last chunk that iterator yielded, with no gap and no repeat.
-        Works from any process, also after the task finished.
+        Works from any process, also after the task finished. `report_restarts` as for
+        `AsyncResult.stream`.
         """
         records = replayed_records(self.settings, cursor, timeout)
-        return ChunkStream(records, cursor, self.values)
+        return ChunkStream(records, cursor, self.values, report_restarts=report_restarts)
 
-    def astream(self, cursor: StreamCursor, timeout: float | None = None) -> AsyncChunkStream:
+    def astream(
+        self, cursor: StreamCursor, timeout: float | None = None, *, report_restarts: bool = False
+    ) -> AsyncChunkStream:
         """`stream` for async code."""
         records = areplayed_records(self.settings, cursor, timeout)
-        return AsyncChunkStream(records, cursor, self.values)
+        return AsyncChunkStream(records, cursor, self.values, report_restarts=report_restarts)
+
+    def fetch_result(self, cursor: ResultCursor, timeout: float | None = None) -> _Handle[Any]:
+        """A finished task's handle, its result read back from Kafka from a cursor.
+
+        Works from any process, for a task any client sent, while the result is in the
+        results topic (a day by default). Raises TaskTimeoutError when no final result arrives
+        within `timeout` seconds.
+        """
+        message = replayed_result(self.settings, cursor, timeout)
+        assert message is not None, "only a stop event ends the replay without a result"
+        return self._finished_handle(message)
+
+    async def afetch_result(
+        self, cursor: ResultCursor, timeout: float | None = None
+    ) -> _Handle[Any]:
+        """`fetch_result` for async code: the read runs on a thread, and stops when cancelled."""
+        stop = threading.Event()
+        try:
+            message = await asyncio.to_thread(replayed_result, self.settings, cursor, timeout, stop)
+        finally:
+            stop.set()
+        assert message is not None
+        return self._finished_handle(message)
+
+    def _finished_handle(self, message: ResultMessage) -> _Handle[Any]:
+        slot = ResultSlot(message.id, message.task, threading.Condition())
+        slot.update(message)
+        return _Handle(message.id, slot, self)
 
     def close(self) -> None:
         """Flush what is still being sent and close the connection (idempotent)."""

@@ -46,6 +46,11 @@ class Header(StrEnum):
     """HMAC-SHA256 of the value and the headers above, when a signing secret is set."""
 
 
+CALLER_HEADER = "kt-caller"
+"""The entry of a task's `headers` map that names who sent it (the gateway writes the name of
+the API key that called it, never the key). Workers copy it into the task's events."""
+
+
 class MessageKind(StrEnum):
     TASK = "task"
     RESULT = "result"
@@ -233,6 +238,8 @@ class TaskEvent(Envelope):
     info: WorkerInfo | None = None
     stream_to: ReplyAddress | None = None
     """Where a streamed task's chunks go (on task-received), so monitors can find them."""
+    caller: str | None = None
+    """Who sent the task: its `kt-caller` header (CALLER_HEADER), when it has one."""
 
 
 EVENT_BATCH = "event-batch"

@@ -278,7 +278,7 @@ class RemoteRunnable(Runnable[Any, R], Generic[R]):
             )
         config = ensure_config(config)
         config["run_id"] = config.get("run_id") or uuid.uuid4()
-        wanted = _EventFilter(
+        wanted = EventFilter(
             include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
         )
         handle = await self._asend_input(input, config, mode="events")
@@ -315,7 +315,7 @@ class _Spread:
         return partition
 
 
-class _EventFilter:
+class EventFilter:
     """astream_events' include/exclude filters: names, run types and tags."""
 
     def __init__(self, *filters: Sequence[str] | None) -> None:

@@ -1,16 +1,29 @@
-"""AsyncResult: the caller's handle on one task, resolved from the results topic."""
+"""AsyncResult: the caller's handle on one task, resolved from the results topic.
+
+A result can also be read back later, by any process, from the reply partition it went to
+(`ResultCursor`, `replayed_result`): that is how a gateway answers for a task another gateway
+process sent.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from kafkatask.client.slot import ResultSlot
 from kafkatask.client.stream_slot import StreamSlot
-from kafkatask.exceptions import TaskTimeoutError
-from kafkatask.protocol import ReplyAddress
+from kafkatask.exceptions import DecodeError, TaskTimeoutError
+from kafkatask.kafka.config import consumer_config
+from kafkatask.kafka.partition_reader import PartitionReader
+from kafkatask.protocol import Header, ReplyAddress, ResultMessage, decode, header_value
 from kafkatask.remote_errors import rebuild
+from kafkatask.serialization.signing import signer_of
+from kafkatask.settings import Settings
 from kafkatask.states import TaskState
 from kafkatask.streaming import (
     AsyncChunkStream,
@@ -144,19 +157,25 @@ class AsyncResult(Generic[R]):
             task_id=self.id, topic=address.topic, partition=address.partition, offset=slot.floor
         )
 
-    def stream(self, timeout: float | None = None) -> ChunkStream:
+    def stream(self, timeout: float | None = None, *, report_restarts: bool = False) -> ChunkStream:
         """The task's chunks as they arrive, from the first one; raises the task's error.
 
         `timeout` bounds the wait for each next chunk. Any number of iterators may read the same
-        handle; each starts at the first chunk.
+        handle; each starts at the first chunk. With `report_restarts`, a task that starts over
+        under a new attempt yields a StreamRestart, then the new attempt's chunks from its first
+        (see streaming.py); by default the new attempt continues the stream.
         """
         slot, _ = self._stream_parts()
-        return ChunkStream(live_records(slot, timeout), self.cursor, self._values)
+        records = live_records(slot, timeout)
+        return ChunkStream(records, self.cursor, self._values, report_restarts=report_restarts)
 
-    def astream(self, timeout: float | None = None) -> AsyncChunkStream:
+    def astream(
+        self, timeout: float | None = None, *, report_restarts: bool = False
+    ) -> AsyncChunkStream:
         """`stream` for async code."""
         slot, _ = self._stream_parts()
-        return AsyncChunkStream(alive_records(slot, timeout), self.cursor, self._values)
+        records = alive_records(slot, timeout)
+        return AsyncChunkStream(records, self.cursor, self._values, report_restarts=report_restarts)
 
     def _stream_parts(self) -> tuple[StreamSlot, ReplyAddress]:
         self.cursor  # noqa: B018 - raises the explanatory error for a non-stream task
@@ -201,3 +220,58 @@ class AsyncResult(Generic[R]):
                         f"{message.retries + 1} attempts ({message.retries} retries)"
                     )
         return self._value
+
+
+class ResultCursor(BaseModel):
+    """Where a task's result can be read back: its reply partition, from an offset at or
+    before the result. `app.fetch_result(cursor)` reads it from any process."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    topic: str
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0)
+
+
+def replayed_result(
+    settings: Settings,
+    cursor: ResultCursor,
+    timeout: float | None,
+    stop: threading.Event | None = None,
+) -> ResultMessage | None:
+    """The task's final result, read from its reply partition with a consumer of its own.
+
+    Like the client's own router, it skips records of other tasks, records that do not verify
+    (with a signing secret) or decode, and states that are not final. Raises TaskTimeoutError
+    when `timeout` seconds pass without the result; returns None once `stop` is set.
+    """
+    signer = signer_of(settings)
+    group = f"{settings.namespace}.replay.{uuid.uuid4().hex}"
+    reader = PartitionReader(
+        consumer_config(settings, f"result-{cursor.task_id}", group),
+        cursor.topic,
+        cursor.partition,
+        cursor.offset,
+    )
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while stop is None or not stop.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TaskTimeoutError(
+                    f"task {cursor.task_id} has no result after {timeout}s; ask again later"
+                )
+            for record in reader.take(0.2):
+                if header_value(record.headers(), Header.ID) != cursor.task_id:
+                    continue
+                if signer is not None and signer.verify(record.headers(), record.value()):
+                    continue
+                try:
+                    message = decode(ResultMessage, record.value(), record.headers())
+                except DecodeError:
+                    continue
+                if message.state.ready:
+                    return message
+    finally:
+        reader.close()
+    return None

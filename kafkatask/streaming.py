@@ -13,6 +13,11 @@ and so reaches the same result:
 
 A deterministic Runnable therefore gives exactly its one complete stream; a non-deterministic
 one (a sampling LLM) gives the dead attempt's prefix followed by the new attempt's rest.
+
+A reader that can start over (a page that can clear what it shows) asks for
+`report_restarts=True` instead: when a new attempt appears after chunks were delivered, it
+yields a `StreamRestart` and then the new attempt's chunks from its first one, so two different
+outputs are never spliced together.
 """
 
 from __future__ import annotations
@@ -21,17 +26,18 @@ import asyncio
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Generator, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from confluent_kafka import Consumer, TopicPartition
 from pydantic import BaseModel, ConfigDict, Field
 
 from kafkatask.client.stream_slot import StreamSlot
 from kafkatask.exceptions import DecodeError, TaskTimeoutError
 from kafkatask.kafka.config import consumer_config
-from kafkatask.kafka.consuming import take
-from kafkatask.protocol import Header, StreamChunk, decode, header_value
+from kafkatask.kafka.partition_reader import PartitionReader
+from kafkatask.protocol import ErrorInfo, Header, StreamChunk, decode, header_value
 from kafkatask.remote_errors import rebuild
 from kafkatask.serialization import ValueCodec
 from kafkatask.serialization.signing import signer_of
@@ -59,87 +65,153 @@ class StreamCursor(BaseModel):
         return self.model_copy(update={"attempts": (), "seq": -1})
 
 
+@dataclass(frozen=True)
+class StreamRestart:
+    """What a stream read with `report_restarts=True` yields when the task started over.
+
+    The chunks yielded before it belong to an attempt that will not finish (its worker died, or
+    the run failed and is being retried); the chunks after it are the new attempt's, from its
+    first one. A reader that shows the stream clears what it has shown.
+    """
+
+    attempt: str
+    """The id of the new attempt."""
+
+
+DeliveryKind = Literal["restart", "chunk", "end", "error"]
+Delivery = tuple[DeliveryKind, Any, StreamCursor]
+"""What a record delivers: its kind, its value (the attempt id, the chunk's wire data, None,
+or the ErrorInfo), and the cursor to resume from right after it."""
+
+
 class StreamFollower:
-    """The reading rule (see the module docstring) applied record by record."""
+    """The reading rule (see the module docstring) applied record by record.
 
-    def __init__(self, cursor: StreamCursor) -> None:
+    With `report_restarts`, a new attempt that appears after chunks were delivered is reported
+    and then followed from its first chunk, instead of after the last seq delivered.
+    """
+
+    def __init__(self, cursor: StreamCursor, *, report_restarts: bool = False) -> None:
         self.cursor = cursor
+        self.report_restarts = report_restarts
 
-    def accept(self, offset: int, chunk: StreamChunk) -> tuple[str, Any] | None:
-        """("chunk", data), ("end", None), ("error", ErrorInfo), or None to skip the record."""
+    def accept(self, offset: int, chunk: StreamChunk) -> list[Delivery]:
+        """What the record delivers, in order (usually one thing; none for a skipped record)."""
         cursor = self.cursor
-        attempts = cursor.attempts
+        attempts, seq = cursor.attempts, cursor.seq
+        deliveries: list[Delivery] = []
         if chunk.attempt not in attempts:
             attempts = (*attempts, chunk.attempt)
+            if self.report_restarts and seq >= 0:
+                seq = -1
+                # Resuming from here reads this record again, as the followed attempt's own.
+                again = cursor.model_copy(
+                    update={"offset": offset, "attempts": attempts, "seq": seq}
+                )
+                deliveries.append(("restart", chunk.attempt, again))
         elif chunk.attempt != attempts[-1]:
             self.cursor = cursor.model_copy(update={"offset": offset + 1})
-            return None
-        outcome: tuple[str, Any] | None = None
-        seq = cursor.seq
-        if chunk.kind == "chunk" and chunk.seq > seq:
-            outcome, seq = ("chunk", chunk.data), chunk.seq
-        elif chunk.kind == "end":
-            outcome = ("end", None)
-        elif chunk.kind == "error":
-            outcome = ("error", chunk.error)
+            return deliveries
+        kind, value = _delivered(chunk, seq)
+        if kind == "chunk":
+            seq = chunk.seq
         self.cursor = cursor.model_copy(
             update={"offset": offset + 1, "attempts": attempts, "seq": seq}
         )
-        return outcome
+        if kind is not None:
+            deliveries.append((kind, value, self.cursor))
+        return deliveries
 
 
-_MORE = object()
-"""A record the reader skips (an older attempt, a repeated seq, a start marker)."""
+def _delivered(chunk: StreamChunk, seq: int) -> tuple[DeliveryKind | None, Any]:
+    """What a record of the followed attempt delivers, `seq` being the last chunk delivered."""
+    if chunk.kind == "chunk":
+        return ("chunk", chunk.data) if chunk.seq > seq else (None, None)
+    if chunk.kind == "end":
+        return "end", None
+    if chunk.kind == "error":
+        return "error", chunk.error
+    return None, None  # a start marker delivers nothing
+
+
 _END = object()
 
 
 class _Reader:
-    """What the sync and async chunk streams share: the rule, the cursor, the decoding."""
+    """What the sync and async chunk streams share: the rule, the cursor, the decoding.
 
-    def __init__(self, cursor: StreamCursor, values: ValueCodec) -> None:
-        self._follower = StreamFollower(cursor)
+    A record can deliver two things (a restart, then the new attempt's first chunk), so what
+    it delivers waits in `_ready` until it is yielded; `cursor` moves as each one is.
+    """
+
+    def __init__(self, cursor: StreamCursor, values: ValueCodec, report_restarts: bool) -> None:
+        self._follower = StreamFollower(cursor, report_restarts=report_restarts)
         self._values = values
         self.cursor = cursor
+        self.task: str | None = None
+        """The task name the stream's records carry (None before the first record)."""
+        self._ready: deque[tuple[Any, StreamCursor]] = deque()
         self._finished = False
 
-    def _read(self, offset: int, chunk: StreamChunk) -> Any:
-        """The decoded chunk, _MORE to read on, or _END; raises the stream's error."""
-        outcome = self._follower.accept(offset, chunk)
-        if outcome is None:
-            return _MORE
-        kind, data = outcome
-        self.cursor = self._follower.cursor
+    def _read(self, offset: int, chunk: StreamChunk) -> None:
+        self.task = chunk.task
+        for kind, value, cursor in self._follower.accept(offset, chunk):
+            self._ready.append((self._value_of(kind, value), cursor))
+            self._finished = kind in ("end", "error")
+
+    def _value_of(self, kind: DeliveryKind, value: Any) -> Any:
         if kind == "chunk":
-            return self._values.decode(data)
-        self._finished = True
-        if kind == "error":
-            raise rebuild(data)
-        return _END
+            return self._values.decode(value)
+        if kind == "restart":
+            return StreamRestart(value)
+        if kind == "end":
+            return _END
+        return value  # the ErrorInfo, raised when it is taken
+
+    def _take(self) -> Any:
+        """The next delivered value, or _END; raises the stream's error."""
+        if not self._ready:
+            return _END
+        value, self.cursor = self._ready.popleft()
+        if isinstance(value, ErrorInfo):
+            raise rebuild(value)
+        return value
+
+    @property
+    def _waiting(self) -> bool:
+        """Whether the next value needs another record."""
+        return not self._ready and not self._finished
 
 
 class ChunkStream(_Reader):
     """Iterates a task's chunks; `cursor` is where to resume after the last one yielded."""
 
     def __init__(
-        self, source: Iterator[tuple[int, StreamChunk]], cursor: StreamCursor, values: ValueCodec
+        self,
+        source: Iterator[tuple[int, StreamChunk]],
+        cursor: StreamCursor,
+        values: ValueCodec,
+        *,
+        report_restarts: bool = False,
     ) -> None:
-        super().__init__(cursor, values)
+        super().__init__(cursor, values, report_restarts)
         self._source = source
 
     def __iter__(self) -> ChunkStream:
         return self
 
     def __next__(self) -> Any:
-        while not self._finished:
-            try:
-                value = self._read(*next(self._source))
-            except BaseException:
-                self.close()
-                raise
-            if value is not _MORE and value is not _END:
-                return value
-        self.close()
-        raise StopIteration
+        try:
+            while self._waiting:
+                self._read(*next(self._source))
+            value = self._take()
+        except BaseException:
+            self.close()
+            raise
+        if value is _END:
+            self.close()
+            raise StopIteration
+        return value
 
     def close(self) -> None:
         """Stop reading (closes a replay's consumer)."""
@@ -157,24 +229,27 @@ class AsyncChunkStream(_Reader):
         source: AsyncIterator[tuple[int, StreamChunk]],
         cursor: StreamCursor,
         values: ValueCodec,
+        *,
+        report_restarts: bool = False,
     ) -> None:
-        super().__init__(cursor, values)
+        super().__init__(cursor, values, report_restarts)
         self._source = source
 
     def __aiter__(self) -> AsyncChunkStream:
         return self
 
     async def __anext__(self) -> Any:
-        while not self._finished:
-            try:
-                value = self._read(*await anext(self._source))
-            except BaseException:
-                await self.aclose()
-                raise
-            if value is not _MORE and value is not _END:
-                return value
-        await self.aclose()
-        raise StopAsyncIteration
+        try:
+            while self._waiting:
+                self._read(*await anext(self._source))
+            value = self._take()
+        except BaseException:
+            await self.aclose()
+            raise
+        if value is _END:
+            await self.aclose()
+            raise StopAsyncIteration
+        return value
 
     async def aclose(self) -> None:
         """Stop reading (closes a replay's consumer)."""
@@ -221,19 +296,21 @@ def replayed_records(
     """
     signer = signer_of(settings)
     group = f"{settings.namespace}.replay.{uuid.uuid4().hex}"
-    consumer = Consumer(consumer_config(settings, f"replay-{cursor.task_id}", group))
-    consumer.assign([TopicPartition(cursor.topic, cursor.partition, cursor.offset)])
+    reader = PartitionReader(
+        consumer_config(settings, f"replay-{cursor.task_id}", group),
+        cursor.topic,
+        cursor.partition,
+        cursor.offset,
+    )
     heard = time.monotonic()
     try:
         while stop is None or not stop.is_set():
-            records = take(consumer, 500, timeout=_POLL)
+            records = reader.take(_POLL)
             if records:
                 heard = time.monotonic()
             elif timeout is not None and time.monotonic() - heard >= timeout:
                 raise _silent(cursor.task_id, timeout)
             for record in records:
-                if record.error() is not None:
-                    continue
                 if header_value(record.headers(), Header.ID) != cursor.task_id:
                     continue
                 if signer is not None and signer.verify(record.headers(), record.value()):
@@ -246,7 +323,7 @@ def replayed_records(
                 assert offset is not None
                 yield offset, chunk
     finally:
-        consumer.close()
+        reader.close()
 
 
 async def areplayed_records(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import inspect
 import sys
+import typing
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableGenerator, RunnableLambda
 from langchain_core.utils.pydantic import TypeBaseModel
-from pydantic import create_model
+from pydantic import RootModel, create_model
 
 Call = tuple[list[Any], dict[str, Any]]
 """The positional and keyword arguments of one call."""
@@ -126,8 +127,15 @@ class FunctionTarget:
 
     def input_schema(self) -> TypeBaseModel:
         params = self._positional()
-        if len(params) == 1:
+        if len(params) == 1 and not self.bind:
             return RunnableLambda(self.fn).get_input_schema()
+        if len(params) == 1:
+            # (RunnableLambda would describe the first parameter: a bound task's `self`.)
+            hint = self._hint(params[0])
+            root: TypeBaseModel = create_model(
+                f"{self.fn.__name__}Input", __base__=RootModel, root=(hint, ...)
+            )
+            return root
         fields: dict[str, Any] = {
             p.name: (
                 Any if p.annotation is p.empty else p.annotation,
@@ -136,11 +144,18 @@ class FunctionTarget:
             for p in (self.signature.parameters.values() if self.signature else [])
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         }
-        model: TypeBaseModel = create_model(f"{self.fn.__name__}Input", **fields)
-        return model
+        created: TypeBaseModel = create_model(f"{self.fn.__name__}Input", **fields)
+        return created
 
     def output_schema(self) -> TypeBaseModel:
         return RunnableLambda(self.fn).get_output_schema()
+
+    def _hint(self, parameter: inspect.Parameter) -> Any:
+        """The parameter's type, its annotation resolved (Any when it has none or cannot be)."""
+        try:
+            return typing.get_type_hints(self.fn).get(parameter.name, Any)
+        except (NameError, TypeError):  # a name only a type checker sees
+            return Any
 
     def _positional(self) -> list[inspect.Parameter]:
         if self.signature is None:

@@ -128,6 +128,41 @@ class Task(RemoteRunnable[R], Generic[P, R]):
         """A handle on a task this client sent, from its id alone."""
         return self.app.AsyncResult(task_id)
 
+    def send_input(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        mode: TaskMode = "invoke",
+        task_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        partition: int | None = None,
+    ) -> _Handle[R]:
+        """Send one Runnable-style input (what `invoke` takes) and return its handle at once.
+
+        What `invoke`, `batch` and `stream` do under the hood, for callers that need the handle
+        itself (its id, its cursor) or to set the task id and headers, such as the gateway.
+
+        Args:
+            mode: "invoke" (one result), "stream" (chunks too, `result.stream()`) or "events"
+                (the events of `astream_events`, v2, as the chunks).
+            task_id: the id to use (a new UUID by default).
+            headers: string metadata carried with the task, visible to the worker.
+            partition: the partition of the queue's topic to send to (else the id's).
+
+        Raises:
+            pydantic.ValidationError: the input does not fit the Runnable's input schema.
+            TypeError, EncodeError, MessageTooLargeError, BrokerUnavailableError: as for
+                `apply_async`; nothing is sent.
+        """
+        self._check_input(input)
+        args, kwargs = self.target.input_to_call(input)
+        self._check_signature(args, kwargs)
+        message = self._message(
+            args, kwargs, config=config, mode=mode, task_id=task_id, headers=headers
+        )
+        return self.app.send(message, None, partition)
+
     # -- hooks for RemoteRunnable --------------------------------------------------------
 
     def _send_input(
@@ -138,16 +173,7 @@ class Task(RemoteRunnable[R], Generic[P, R]):
         mode: str = "invoke",
         partition: int | None = None,
     ) -> _Handle[R]:
-        self._check_input(input)
-        args, kwargs = self.target.input_to_call(input)
-        self._check_signature(args, kwargs)
-        message = self._message(
-            args,
-            kwargs,
-            config=config,
-            mode=mode,  # type: ignore[arg-type]
-        )
-        return self.app.send(message, None, partition)
+        return self.send_input(input, config, mode=mode, partition=partition)  # type: ignore[arg-type]
 
     def _partitions(self) -> int:
         return self.app.connection.ensure_queue(self.options.queue)[1]

@@ -7,6 +7,7 @@ import click
 from kafkatask.cli.broker import broker
 from kafkatask.cli.dashboard import dashboard
 from kafkatask.cli.dlq import dlq
+from kafkatask.cli.gateway import gateway
 from kafkatask.cli.topics import topics
 from kafkatask.cli.worker import worker
 
@@ -22,6 +23,7 @@ cli.add_command(worker)
 cli.add_command(topics)
 cli.add_command(dlq)
 cli.add_command(dashboard)
+cli.add_command(gateway)
 
 
 def main() -> None:

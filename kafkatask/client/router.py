@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
@@ -33,6 +33,14 @@ from kafkatask.protocol import (
 from kafkatask.serialization.signing import Signer
 
 _log = logging.getLogger("kafkatask.client")
+
+
+class ReplyOffsets(NamedTuple):
+    """Offsets of a client's reply and stream partitions at or before the first record of any
+    task it sends from now on: where a replay of such a task's result or stream can start."""
+
+    results: int
+    streams: int
 
 
 class ReplyRouter:
@@ -62,6 +70,7 @@ class ReplyRouter:
         # Start from the ends as they are now, resolved before the first request goes out: a
         # reply produced between "subscribe" and "first fetch" must not be skipped.
         starts = [self._end_of(address, timeout) for address in (self.results, self.streams)]
+        self._result_floor = starts[0].offset
         self._stream_floor = starts[1].offset
         self._consumer.assign(starts)
         self._thread = threading.Thread(target=self._run, name="kafkatask-replies", daemon=True)
@@ -73,6 +82,12 @@ class ReplyRouter:
             lambda: self._consumer.get_watermark_offsets(tp, timeout=timeout), timeout
         )
         return TopicPartition(address.topic, address.partition, end)
+
+    @property
+    def offsets(self) -> ReplyOffsets:
+        """The next offsets this router will read: nothing sent later can land before them."""
+        with self._lock:
+            return ReplyOffsets(self._result_floor, self._stream_floor)
 
     def slot(self, task_id: str, task: str | None = None) -> ResultSlot:
         """The slot for `task_id`, created (as PENDING) when this client has none yet."""
@@ -136,9 +151,11 @@ class ReplyRouter:
             )
 
     def _dispatch_result(self, record: Message) -> None:
+        _, _, offset = position(record)
         headers = record.headers()
         task_id = header_value(headers, Header.ID)
         with self._lock:
+            self._result_floor = offset + 1
             slot = self._pending.get(task_id) if task_id else None
             if slot is None and task_id in self._finished:
                 self.duplicates += 1

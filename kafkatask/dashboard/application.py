@@ -8,19 +8,18 @@ from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kafkatask.dashboard import api, pages
 from kafkatask.dashboard.auth import AuthMiddleware
 from kafkatask.dashboard.metrics import dashboard_registry
 from kafkatask.dashboard.services import Dashboard
 from kafkatask.dashboard.templating import PageRenderer
+from kafkatask.web.security_headers import PAGE_HEADERS, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 _SECURITY_HEADERS = {
@@ -29,9 +28,7 @@ _SECURITY_HEADERS = {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
+    **PAGE_HEADERS,
 }
 
 
@@ -64,7 +61,7 @@ def create_app(dashboard: Dashboard, *, background: bool = True) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, headers=_SECURITY_HEADERS),
             Middleware(AuthMiddleware, credentials=dashboard.credentials),
         ],
         lifespan=lifespan,
@@ -72,24 +69,3 @@ def create_app(dashboard: Dashboard, *, background: bool = True) -> Starlette:
     app.state.dashboard = dashboard
     app.state.pages = PageRenderer(dashboard.csrf, dashboard.refresh, dashboard.namespace)
     return app
-
-
-class SecurityHeaders:
-    """Adds _SECURITY_HEADERS to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

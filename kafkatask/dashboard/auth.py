@@ -11,12 +11,7 @@ own host name has been pointed at 127.0.0.1 (DNS rebinding) is refused by its Ho
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
-import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
@@ -24,19 +19,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kafkatask.exceptions import ConfigurationError
 from kafkatask.settings import Settings
+from kafkatask.web.credentials import Presented, presented, same_secret
+from kafkatask.web.hosts import is_loopback, names_loopback
+
+__all__ = ["OPEN_PATHS", "AuthMiddleware", "Credentials", "Identity", "is_loopback"]
 
 OPEN_PATHS = ("/healthz", "/static/")
 """Paths served without credentials: a liveness probe and the style sheet and script."""
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` (a listen address) is reachable only from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -76,38 +65,23 @@ class Credentials:
         """The caller of a request with this Authorization header, None when refused."""
         if not self.configured:
             return Identity("none", "anonymous")
-        scheme, _, value = (authorization or "").partition(" ")
-        if scheme.lower() == "bearer" and self.token and _same(value.strip(), self.token):
-            return Identity("bearer", "token")
-        if scheme.lower() == "basic":
-            return self._basic(value.strip())
-        return None
-
-    def _basic(self, encoded: str) -> Identity | None:
-        try:
-            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (binascii.Error, ValueError):  # not base64 (or not ASCII), or not UTF-8
+        given = presented(authorization)
+        if given is None:
             return None
-        if self.token and _same(password, self.token):
-            return Identity("basic", user or "token")
+        if given.scheme == "bearer":
+            token_matches = bool(self.token) and same_secret(given.secret, self.token or "")
+            return Identity("bearer", "token") if token_matches else None
+        return self._basic(given)
+
+    def _basic(self, given: Presented) -> Identity | None:
+        if self.token and same_secret(given.secret, self.token):
+            return Identity("basic", given.user or "token")
         if self.username and self.password:
             # Both compared, always, so the time taken does not say which one was wrong.
-            right_user = _same(user, self.username)
-            if _same(password, self.password) and right_user:
-                return Identity("basic", user)
+            right_user = same_secret(given.user, self.username)
+            if same_secret(given.secret, self.password) and right_user:
+                return Identity("basic", given.user)
         return None
-
-
-def _names_loopback(host_header: str) -> bool:
-    try:
-        host = urlsplit(f"//{host_header}").hostname
-    except ValueError:
-        return False
-    return host is not None and is_loopback(host)
-
-
-def _same(given: str, expected: str) -> bool:
-    return secrets.compare_digest(given.encode(), expected.encode())
 
 
 class AuthMiddleware:
@@ -122,7 +96,7 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not self.credentials.configured and not _names_loopback(headers.get("host", "")):
+        if not self.credentials.configured and not names_loopback(headers.get("host", "")):
             refusal = PlainTextResponse(
                 "this dashboard has no credentials, so it answers only requests addressed to "
                 "localhost or a loopback address; open it as http://127.0.0.1:<port>/, or set "

@@ -94,6 +94,8 @@ class TaskSnapshot:
     finished_at: float | None = None
     stream_partition: int | None = None
     """The partition of the streams topic a streamed task sent its chunks to."""
+    caller: str | None = None
+    """Who sent the task (the gateway's API key name), from its `kt-caller` header."""
     timeline: tuple[TimelineEntry, ...] = ()
 
     @property
@@ -147,6 +149,8 @@ def _facts(event: TaskEvent, state: str) -> dict[str, Any]:
         facts["runtime"] = event.runtime
     if event.stream_to is not None:
         facts["stream_partition"] = event.stream_to.partition
+    if event.caller is not None:
+        facts["caller"] = clip(event.caller, 256)
     facts |= _times(event, state)
     return facts
 

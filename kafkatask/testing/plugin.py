@@ -58,10 +58,11 @@ def kafkatask_namespace(
     name = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name)[:40].strip("-")
     namespace = f"t-{name}-{uuid.uuid4().hex[:8]}"
     yield namespace
-    _delete_namespace(kafka_bootstrap_servers, namespace)
+    delete_namespace(kafka_bootstrap_servers, namespace)
 
 
-def _delete_namespace(bootstrap: str, namespace: str) -> None:
+def delete_namespace(bootstrap: str, namespace: str) -> None:
+    """Delete every topic of `namespace` (best effort), for fixtures that make their own."""
     # Thousands of leftover test topics would slow every metadata request of the session.
     admin = AdminClient({"bootstrap.servers": bootstrap})
     try:

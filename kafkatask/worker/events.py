@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from kafkatask._version import __version__
 from kafkatask.protocol import (
+    CALLER_HEADER,
     EVENT_BATCH,
     PROTOCOL_VERSION,
     MessageKind,
@@ -81,6 +82,9 @@ class EventPublisher:
             "offset": receipt.offset,
             "retries": message.retries,
         }
+        caller = message.headers.get(CALLER_HEADER)
+        if caller is not None:
+            tree["caller"] = caller
         for name, value in fields.items():
             if value is not None:
                 tree[name] = (

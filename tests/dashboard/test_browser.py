@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,43 +20,17 @@ import httpx
 import pytest
 
 from kafkatask import App
-from tests.helpers import ROOT, settings_env, wait_for
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, settings_env, stop, wait_for
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
 TOKEN = "browser-test-token"
 APP = "tests.dashboard.browser_app"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _process(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture
@@ -75,12 +48,12 @@ def worker(env, tmp_path) -> Iterator[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "kafkatask", "worker", "-A", APP, "-n", "browser-worker"]
     process = _process(command, env, tmp_path / "worker.log")
     yield process
-    _stop(process)
+    stop(process)
 
 
 @pytest.fixture
 def dashboard_url(env, tmp_path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -107,7 +80,7 @@ def dashboard_url(env, tmp_path) -> Iterator[str]:
 
     wait_for(healthy, 60, "the dashboard to answer")
     yield url
-    _stop(process)
+    stop(process)
 
 
 @pytest.fixture

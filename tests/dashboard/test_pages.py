@@ -96,6 +96,14 @@ def test_task_page_shows_args_result_timeline(client):
     assert "Revoke" not in html  # finished tasks cannot be revoked
 
 
+def test_task_page_shows_who_sent_the_task_when_its_events_say(client, fed):
+    assert 'id="caller"' not in client.get("/tasks/t-ok").text  # sent without a caller
+    for event in lifecycle("t-called", caller="billing-service"):
+        fed.state.apply(event)
+    assert '<dd class="mono" id="caller">billing-service</dd>' in client.get("/tasks/t-called").text
+    assert client.get("/api/tasks/t-called").json()["caller"] == "billing-service"
+
+
 def test_task_page_shows_the_error_and_traceback(client):
     html = client.get("/tasks/t-bad").text
     assert "KeyError" in html

@@ -15,6 +15,7 @@ from langchain_core.runnables import RunnableGenerator
 
 from kafkatask import App
 from kafkatask.exceptions import TaskRevokedError, UnknownTaskError
+from kafkatask.streaming import StreamRestart
 from tests.apps.stream_app import WORDS
 from tests.helpers import spawn_worker, wait_for
 
@@ -240,3 +241,36 @@ def test_concurrent_readers_on_one_live_handle(app, start_worker):
         reader.join(60)
     assert outputs[0] == outputs[1] == [f"p-{i}" for i in range(40)]
     wait_for(result.ready, 30, "the final result")
+
+
+def test_a_reader_that_asks_for_restarts_sees_a_retried_run_start_over(app, start_worker):
+    # Given a streaming task whose first run fails after two chunks and is retried at once
+    runs: list[int] = []
+
+    def words(count: int):
+        runs.append(count)
+        for i in range(count):
+            if len(runs) == 1 and i == 2:
+                raise ConnectionError("the model went away")
+            yield f"w{i} "
+
+    retried = app.task(
+        name="retried_words",
+        autoretry_for=(ConnectionError,),
+        max_retries=1,
+        default_retry_delay=0,
+    )(words)
+    start_worker(app)
+
+    # When one reader reports restarts and another reads by the default rule
+    result = retried.apply_async((4,), stream=True)
+    reported = list(result.stream(timeout=30, report_restarts=True))
+    spliced = list(result.stream(timeout=30))
+
+    # Then the first sees the failed run, the restart, then the whole new run
+    [restart] = [item for item in reported if isinstance(item, StreamRestart)]
+    assert reported == ["w0 ", "w1 ", restart, "w0 ", "w1 ", "w2 ", "w3 "]
+    # and the second one stream, the new run continuing where the failed one stopped
+    assert spliced == ["w0 ", "w1 ", "w2 ", "w3 "]
+    # and a replay with restarts from the start, in another reader, agrees
+    assert list(app.stream(result.cursor, timeout=30, report_restarts=True)) == reported

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKER = re.compile(r"<!-- example: (?P<path>[\w/.]+) -->\n```python\n(?P<code>.*?)```", re.S)
+MARKER = re.compile(r"<!-- example: (?P<path>[\w/.]+) -->\n```\w+\n(?P<code>.*?)```", re.S)
 
 
 def _examples() -> list[tuple[str, str, str]]:

@@ -4,6 +4,7 @@ TaskEvents, in order, in records the broker accepts."""
 from __future__ import annotations
 
 from kafkatask.protocol import (
+    CALLER_HEADER,
     ErrorInfo,
     Header,
     ReplyAddress,
@@ -56,6 +57,21 @@ def test_task_events_validate_as_task_events():
     assert received.stream_to == ReplyAddress(topic="ns.streams", partition=1)
     assert failed.error == ErrorInfo(type="E", message="m")
     assert failed.runtime == 0.5
+
+
+def test_task_events_name_the_caller_a_task_was_sent_by():
+    outbox = RecordingOutbox()
+    publisher = _publisher(outbox)
+    receipt = Receipt(("ns.tasks.default", 0), 1, 1)
+    sent_by = TaskMessage(id="a", task="demo.add", headers={CALLER_HEADER: "billing"})
+    anonymous = TaskMessage(id="b", task="demo.add", headers={"tenant": "t1"})
+    publisher.task("task-started", sent_by, receipt)
+    publisher.task("task-started", anonymous, receipt)
+    publisher.flush()
+    [(value, headers)] = outbox.sent
+    named, unnamed = decode_events(value, headers)
+    assert named.caller == "billing"
+    assert unnamed.caller is None  # other headers stay out of events
 
 
 def test_disabled_events_send_nothing():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.runnables import RunnableLambda
 
-from kafkatask import App, ConfigurationError, TaskRegistrationError
+from kafkatask import App, BoundTask, ConfigurationError, TaskRegistrationError
 
 
 def test_default_name_and_duplicate_names_are_refused():
@@ -69,3 +69,15 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert app.settings.namespace == "from-env"
     assert app.settings.bootstrap_servers == "explicit:9092"
     assert app.settings.kafka == {"security.protocol": "SASL_SSL"}
+
+
+def test_a_bound_tasks_input_schema_is_its_argument_not_self():
+    app = App("shop")
+
+    @app.task(name="shop.label", bind=True)
+    def label(self: BoundTask, sku: str) -> str:
+        return sku
+
+    schema = label.input_schema
+    assert schema.model_json_schema()["type"] == "string"
+    assert schema.model_validate("a-1").root == "a-1"  # type: ignore[attr-defined]
