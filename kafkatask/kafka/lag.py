@@ -13,6 +13,7 @@ through the consumer's own group and fetch code, which survives broker restarts
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterable
@@ -40,7 +41,9 @@ class OffsetReader:
     One consumer reads the watermarks, and one consumer per group (with that group's id, never
     subscribed, so never a member) reads its committed offsets. Calls are serialized: a reader
     is shared by a scrape thread or a collector thread. Every call has one deadline for all its
-    partitions, so a broker that is away costs `timeout`, not `timeout` per partition.
+    partitions, so a broker that is away costs `timeout`, not `timeout` per partition. A consumer
+    whose call failed is replaced by a new one at the next call: one that asked while the broker
+    restarted can keep answering "unknown partition" from its stale metadata for minutes.
 
     Args:
         config: the librdkafka configuration of a consumer (bootstrap servers, security).
@@ -60,7 +63,11 @@ class OffsetReader:
         if not wanted:
             return {}
         with self._lock:
-            answered = self._group(group).committed(wanted, timeout=self._timeout)
+            try:
+                answered = self._group(group).committed(wanted, timeout=self._timeout)
+            except KafkaException:
+                self._discard(self._groups.pop(group))
+                raise
         for tp in answered:
             if tp.error is not None:
                 raise KafkaException(tp.error)
@@ -72,14 +79,19 @@ class OffsetReader:
         deadline = time.monotonic() + self._timeout
         with self._lock:
             consumer = self._watermark_consumer()
-            for topic, partition in partitions:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no watermarks within {self._timeout:.0f}s")
-                start, end = consumer.get_watermark_offsets(
-                    TopicPartition(topic, partition), timeout=left
-                )
-                found[(topic, partition)] = (start, end)
+            try:
+                for topic, partition in partitions:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError(f"no watermarks within {self._timeout:.0f}s")
+                    start, end = consumer.get_watermark_offsets(
+                        TopicPartition(topic, partition), timeout=left
+                    )
+                    found[(topic, partition)] = (start, end)
+            except (KafkaException, TimeoutError):
+                self._discard(consumer)
+                self._watermarks = None
+                raise
         return found
 
     def close(self) -> None:
@@ -89,6 +101,11 @@ class OffsetReader:
                     consumer.close()
             self._groups.clear()
             self._watermarks = None
+
+    @staticmethod
+    def _discard(consumer: Consumer) -> None:
+        with contextlib.suppress(KafkaException, RuntimeError):
+            consumer.close()
 
     def _group(self, group: str) -> Consumer:
         consumer = self._groups.get(group)

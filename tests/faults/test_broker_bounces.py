@@ -55,7 +55,8 @@ class Scraper:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(10)
+        if self._thread.is_alive():
+            self._thread.join(10)
 
 
 @contextmanager
@@ -74,6 +75,7 @@ def _dashboard(own, port: int, log) -> Iterator[subprocess.Popen[bytes]]:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(10)
 
 
 def _worker_lag(metrics: str) -> bool:
@@ -144,6 +146,7 @@ def test_the_dashboard_and_a_metrics_worker_outlive_broker_restarts(
             wait_for(lambda: _dashboard_lag(queues, group), 60, "the dashboard's lag again")
             assert worker.poll() is None
             assert dashboard.poll() is None
+            scraper.stop()  # its keep-alive connection would hold the dashboard's shutdown
             record_figures(
                 broker_restarts=ROUNDS,
                 broker_down_seconds_each=DOWN_SECONDS,
