@@ -8,6 +8,7 @@ format is specified in docs/protocol.md for implementations in other languages.
 from __future__ import annotations
 
 import base64
+import math
 import time
 from enum import StrEnum
 from typing import Any, Literal, Self, TypeVar
@@ -361,6 +362,23 @@ def header_value(headers: AnyHeaders | None, name: str) -> str | None:
 
 def encode(message: Envelope, codec: Codec) -> bytes:
     return codec.dumps(message.model_dump(mode="json"))
+
+
+def peek_sent_at(value: bytes | None, headers: AnyHeaders | None) -> float | None:
+    """A task record's `sent_at`, read without validating the record; None when it has none.
+
+    For ordering only (the worker's read-ahead): the record is validated when it is received.
+    """
+    if not value:
+        return None
+    try:
+        tree = codec_for(header_value(headers, Header.CONTENT_TYPE)).loads(value)
+    except Exception:  # anything undecodable is the intake's to report, not this peek's
+        return None
+    sent_at = tree.get("sent_at") if isinstance(tree, dict) else None
+    if isinstance(sent_at, bool) or not isinstance(sent_at, (int, float)):
+        return None
+    return float(sent_at) if math.isfinite(sent_at) else None
 
 
 def decode(model: type[E], value: bytes | None, headers: AnyHeaders | None) -> E:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
@@ -21,6 +20,7 @@ from kafkatask.worker.job import BatchJob, Job, Unit
 from kafkatask.worker.keyed import KeyedQueue
 from kafkatask.worker.lease import AssignmentLease
 from kafkatask.worker.pool import ExecutionPool
+from kafkatask.worker.ready_queue import ReadyQueue
 from kafkatask.worker.stack import MiddlewareStack
 from kafkatask.worker.timers import TimerQueue
 
@@ -47,7 +47,7 @@ class Dispatcher:
         self._lease = lease
         self._runner: Runner | None = None
         self._lock = threading.Lock()
-        self._ready: deque[Unit] = deque()
+        self._ready = ReadyQueue()
         self._keyed: KeyedQueue[Job] = KeyedQueue()
         self._waiting: set[Job] = set()
         self._batches = BatchCollector(self._enqueue)
@@ -78,7 +78,7 @@ class Dispatcher:
             self._running -= 1
             following = self._keyed.release(unit) if isinstance(unit, Job) else None
             if following is not None:
-                self._ready.append(following)
+                self._ready.push(following)
             starting = self._take_startable()
         self.room.set()
         self._start(starting)
@@ -92,7 +92,7 @@ class Dispatcher:
     def held(self) -> int:
         """Jobs in memory: running, ready for a slot, waiting (key, rate limit, batch)."""
         with self._lock:
-            queued = sum(len(u.jobs) if isinstance(u, BatchJob) else 1 for u in self._ready)
+            queued = self._ready.jobs()
             waiting = self._keyed.waiting() + len(self._waiting)
             in_memory = self._running + queued + waiting
         return in_memory + self._batches.held()
@@ -115,8 +115,8 @@ class Dispatcher:
     def _take_back(self, leaving: Callable[[Job], bool]) -> list[Job]:
         dropped = self._batches.drop(leaving)
         with self._lock:
-            kept: deque[Unit] = deque()
-            for unit in self._ready:
+            kept: list[Unit] = []
+            for unit in list(self._ready):
                 jobs = unit.jobs if isinstance(unit, BatchJob) else [unit]
                 going = [job for job in jobs if leaving(job)]
                 dropped.extend(going)
@@ -127,7 +127,7 @@ class Dispatcher:
                     # A ready job holds its key: hand the key on, or the key's later jobs
                     # would wait for a job that will never run.
                     kept.extend(self._hand_on_key(unit, leaving, dropped))
-            self._ready = kept
+            self._ready.replace(kept)
             dropped.extend(self._keyed.drop(leaving))
             delayed = {job for job in self._waiting if leaving(job)}
             self._waiting -= delayed
@@ -159,13 +159,13 @@ class Dispatcher:
             return
         with self._lock:
             if self._keyed.admit(job):
-                self._ready.append(job)
+                self._ready.push(job)
             starting = self._take_startable()
         self._start(starting)
 
     def _enqueue(self, batch: BatchJob) -> None:
         with self._lock:
-            self._ready.append(batch)
+            self._ready.push(batch)
             starting = self._take_startable()
         self._start(starting)
 
@@ -174,7 +174,7 @@ class Dispatcher:
         if not self._lease.vouched():
             return starting
         while self._ready and self._running < self.concurrency:
-            starting.append(self._ready.popleft())
+            starting.append(self._ready.pop())
             self._running += 1
         return starting
 
@@ -207,7 +207,7 @@ class Dispatcher:
             return False
         with self._lock:
             self._running -= 1
-            self._ready.appendleft(unit)
+            self._ready.push(unit)
             starting = self._take_startable()  # the lease may have been confirmed meanwhile
         self._start(starting)
         return True

@@ -24,6 +24,10 @@ class RawRecord:
     value: bytes | None
     key: bytes | None
     headers: AnyHeaders | None
+    timestamp: float = 0.0
+    """When the producer created the record, in milliseconds since the epoch."""
+    tie: int = 0
+    """Its place among the records of its partition with the same timestamp (read_ahead.py)."""
 
 
 @dataclass(slots=True, eq=False)

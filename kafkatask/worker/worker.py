@@ -9,7 +9,6 @@ in flight and loses nothing.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import socket
@@ -19,7 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from kafkatask.exceptions import BrokerUnavailableError, TaskRevokedError
 from kafkatask.kafka import MessageProducer, TopicAdmin
@@ -32,7 +31,7 @@ from kafkatask.kafka.config import (
 from kafkatask.kafka.consuming import position, take
 from kafkatask.kafka.groups import GroupSetup
 from kafkatask.middleware.base import WorkerServices
-from kafkatask.protocol import WorkerInfo
+from kafkatask.protocol import WorkerInfo, peek_sent_at
 from kafkatask.serialization import codec_named
 from kafkatask.serialization.signing import signer_of
 from kafkatask.worker.commits import commit_done, commit_positions
@@ -48,6 +47,7 @@ from kafkatask.worker.metrics import WorkerMetrics
 from kafkatask.worker.offsets import OffsetTracker, Receipt, TopicPartitionKey
 from kafkatask.worker.outbox import Outbox
 from kafkatask.worker.pool import ExecutionPool
+from kafkatask.worker.read_ahead import ReadAhead, Taken
 from kafkatask.worker.replies import ReplySender
 from kafkatask.worker.retrying import RetryPublisher
 from kafkatask.worker.revocations import Revocations
@@ -64,6 +64,10 @@ _log = logging.getLogger("kafkatask.worker")
 _PAUSE_AFTER = 0.05
 _LAST_COMMIT_PATIENCE = 10.0
 """How long a stopping worker keeps trying to commit through a rebalance."""
+_READ_AHEAD_RECORDS = 4096
+_READ_AHEAD_BYTES = 4 * 1024 * 1024
+"""As much as librdkafka's own queue holds (queued.max.messages.kbytes): enough to see the
+oldest record of every partition of a burst, so tasks start in the order they were sent."""
 _CONNECT_RETRY = 1.0
 """Seconds between two attempts to reach Kafka at start (each waits connect_timeout)."""
 
@@ -113,6 +117,11 @@ class Worker:
         self._notices: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._tracker = OffsetTracker()
         self._paused = False
+        self._read_ahead = ReadAhead(
+            _READ_AHEAD_RECORDS,
+            _READ_AHEAD_BYTES,
+            lambda record: peek_sent_at(record.value(), record.headers()),
+        )
         self._capped: set[TopicPartitionKey] = set()
         """Partitions paused because a crash would run too much of them again."""
         self._share = settings.max_uncommitted
@@ -348,59 +357,82 @@ class Worker:
         self._events.flush()
         self._drain_notices()
         if not self._lease.renew():
-            self._confirm_assignment([])
+            self._confirm_assignment()
         self._maybe_commit()
         room = self._limit - self._dispatcher.held()
         if room > 0:
             self._full_since = None
             self._resume()
-            records = take(self._consumer, room, timeout=0.05)
+            # Records already read ahead start now; only a worker without any waits for more.
+            wait = 0.0 if self._read_ahead.ready(self._capped) else 0.05
+            self._read(take(self._consumer, max(1, self._read_ahead.room()), timeout=wait))
         else:
-            records = self._wait_for_room()
-        if records and not self._lease.renew():
-            # Frozen while polling: these records may belong to partitions that moved.
-            self._confirm_assignment(records)
-            return
-        unread = [record for record in records if not self._take(record)]
-        if unread:
-            self._rewind(unread)  # their partitions are at their max_uncommitted share
+            self._read(self._wait_for_room())
+        if not self._lease.renew():
+            self._confirm_assignment()  # frozen while polling: nothing read may start yet
+        self._admit(self._limit - self._dispatcher.held())
 
     def _wait_for_room(self) -> list[Message]:
-        """Full: wait for a job to finish; pause the partitions if that takes a while.
+        """Full: wait for a job to finish, reading ahead meanwhile; pause the partitions when
+        the read-ahead is full too and that lasts a while.
 
-        Pausing drops librdkafka's read-ahead and resuming fetches it again, so a worker that
-        is full only for an instant (fast tasks) does not pause; one that stays full (slow
-        tasks) pauses after `_PAUSE_AFTER` and holds nothing beyond its own jobs.
+        Pausing drops librdkafka's own read-ahead and resuming fetches it again, so a worker
+        that is full only for an instant (fast tasks) does not pause; one that stays full (slow
+        tasks) pauses after `_PAUSE_AFTER` and holds nothing beyond its jobs and its read-ahead.
         """
         now = time.monotonic()
         if self._full_since is None:
             self._full_since = now
-        if not self._paused and now - self._full_since >= _PAUSE_AFTER:
+        full = self._read_ahead.full()
+        if full and not self._paused and now - self._full_since >= _PAUSE_AFTER:
             self._pause(self._consumer.assignment())
         self._dispatcher.room.wait(_PAUSE_AFTER)
         self._dispatcher.room.clear()
-        # While paused, a zero-timeout poll keeps serving rebalances and group membership.
-        return take(self._consumer, 1, timeout=0) if self._paused else []
+        if self._paused or not full:
+            # While paused, a zero-timeout poll keeps serving rebalances and group membership.
+            return take(self._consumer, max(1, self._read_ahead.room()), timeout=0)
+        return []
 
-    def _take(self, record: Message) -> bool:
-        """Accept one record; False when it must be read again later (its partition is full)."""
-        error = record.error()
-        if error is not None:
-            if error.code() != KafkaError._PARTITION_EOF:
-                _log.warning("consumer error: %s", error.str())
-            return True
+    def _read(self, records: list[Message]) -> None:
+        """Put records read from Kafka in the read-ahead (read_ahead.py)."""
+        for record in records:
+            error = record.error()
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    _log.warning("consumer error: %s", error.str())
+                continue
+            topic, partition, _ = position(record)
+            self._read_ahead.add((topic, partition), record)
+
+    def _admit(self, room: int) -> None:
+        """Take up to `room` records, oldest first, from partitions not at their share."""
+        for _ in range(room):
+            taken = self._read_ahead.pop_oldest(self._capped)
+            if taken is None:
+                return
+            self._take(taken)
+
+    def _take(self, taken: Taken) -> None:
+        """Receive one record: track it, hand it to the intake, admit its job."""
+        tp, record = taken.tp, taken.record
         topic, partition, offset = position(record)
-        tp = (topic, partition)
-        if tp in self._capped:
-            return False
         receipt = self._tracker.track(tp, offset)
         if receipt is None:
             _log.debug("skipping %s[%d]@%d: the partition moved away", topic, partition, offset)
-            return True
+            return
         if self._tracker.unconfirmed(tp) >= self._share:
             self._capped.add(tp)
             self._consumer.pause([TopicPartition(topic, partition)])
-        raw = RawRecord(topic, partition, offset, record.value(), record.key(), record.headers())
+        raw = RawRecord(
+            topic,
+            partition,
+            offset,
+            record.value(),
+            record.key(),
+            record.headers(),
+            taken.timestamp,
+            taken.tie,
+        )
         job = None
         try:
             job = self._intake.accept(raw, receipt)
@@ -410,7 +442,6 @@ class Worker:
             if job is not None:
                 self._duplicates.forget(job.message)  # it will not run: copies must not wait
             self._intake.refuse_after_error(raw, receipt, failure)
-        return True
 
     # -- what each record owes -------------------------------------------------------------
 
@@ -467,14 +498,13 @@ class Worker:
 
     # -- after a gap: is the assignment still ours? ----------------------------------------
 
-    def _confirm_assignment(self, unread: list[Message]) -> None:
+    def _confirm_assignment(self) -> None:
         """Hold everything until the group coordinator confirms this member (see lease.py).
 
         A synchronous commit carries the member's generation (or, with the consumer protocol,
         its epoch), so the coordinator accepts it only from a member whose assignment still
         stands; a fenced member's commit fails, and librdkafka then reports the partitions lost
-        at the next poll, which drops their jobs (`_on_lost`). `unread` records, fetched across
-        the gap, are read again afterwards (their partitions are rewound to them).
+        at the next poll, which drops their jobs and their read-ahead (`_on_lost`).
         """
         gap = self._lease.gap()
         _log.warning(
@@ -483,7 +513,6 @@ class Worker:
             "anything it holds",
             gap,
         )
-        self._rewind(unread)
         self._pause(self._consumer.assignment())
         while not self._stopping.is_set():
             if self._commit_positions():
@@ -496,7 +525,7 @@ class Worker:
             # Serve the group protocol (lost/assigned partitions) and the acknowledgements.
             self._producer.poll(0)
             self._drain_notices()
-            self._rewind(take(self._consumer, 1, timeout=0.2))
+            self._read(take(self._consumer, 1, timeout=0.2))
 
     def _commit_positions(self) -> bool:
         """Commit, synchronously, where each assigned partition stands (even when unchanged)."""
@@ -514,18 +543,6 @@ class Worker:
         self._tracker.committed(positions)
         self._tracker.confirmed(positions)
         return True
-
-    def _rewind(self, records: list[Message]) -> None:
-        """Seek back to the first of `records` in each partition, so they are read again."""
-        first: dict[tuple[str, int], int] = {}
-        for record in records:
-            if record.error() is None:
-                topic, partition, offset = position(record)
-                first.setdefault((topic, partition), offset)
-        for (topic, partition), offset in first.items():
-            # A partition no longer assigned refuses the seek: its next owner reads the record.
-            with contextlib.suppress(KafkaException):
-                self._consumer.seek(TopicPartition(topic, partition, offset))
 
     # -- revocation ----------------------------------------------------------------------
 
@@ -614,8 +631,10 @@ class Worker:
     # -- rebalances ----------------------------------------------------------------------
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        for p in partitions:
-            self._tracker.assign((p.topic, p.partition))
+        assigned = [(p.topic, p.partition) for p in partitions]
+        self._read_ahead.drop(assigned)  # anything left from an earlier assignment is stale
+        for tp in assigned:
+            self._tracker.assign(tp)
         self._reshare()
         _log.info("assigned %s", _describe(partitions))
         consumer.incremental_assign(partitions)
@@ -630,6 +649,7 @@ class Worker:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = [(p.topic, p.partition) for p in partitions]
         _log.info("revoking %s", _describe(partitions))
+        self._read_ahead.drop(revoked)
         for job in self._dispatcher.drop(set(revoked)):
             self._give_back(job)
         deadline = time.monotonic() + self.app.settings.rebalance_grace
@@ -642,6 +662,7 @@ class Worker:
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         lost = [(p.topic, p.partition) for p in partitions]
         _log.warning("lost %s (another worker may own them now)", _describe(partitions))
+        self._read_ahead.drop(lost)
         for job in self._dispatcher.drop(set(lost)):
             self._give_back(job)
         for tp in lost:

@@ -137,7 +137,9 @@ def warm_up_until_all_take_part(task, names: set[str], timeout: float = 60.0) ->
         assert time.monotonic() < deadline, f"only {sorted(seen)} of {sorted(names)} took tasks"
         batch = [task.delay(index - i, 0.0) for i in range(40)]
         index -= 40
-        seen |= {r.get(timeout=30) and r.worker for r in batch}
+        for r in batch:
+            r.get(timeout=30)
+        seen |= {r.worker for r in batch}
 
 
 @pytest.mark.timeout(180)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -45,10 +46,18 @@ def test_a_gap_suspends_the_lease_until_it_is_confirmed():
     assert lease.renew()
 
 
+_offsets = itertools.count()
+
+
 @dataclass(eq=False)
 class FakeJob:
     name: str
     message: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(eta=None))
+    record: SimpleNamespace = field(
+        default_factory=lambda: SimpleNamespace(
+            timestamp=0.0, tie=0, topic="t", partition=0, offset=next(_offsets)
+        )
+    )
     order_key: None = None
     batches: bool = False
     runs_async: bool = False
