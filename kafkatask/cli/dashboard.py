@@ -5,11 +5,9 @@ from __future__ import annotations
 import click
 
 from kafkatask.app import App
+from kafkatask.cli.common import LEVELS, SERVER_SHUTDOWN_GRACE, configure_logging
 from kafkatask.cli.loading import load_app
-from kafkatask.cli.worker import configure_logging
 from kafkatask.exceptions import ConfigurationError
-
-_LEVELS = ["debug", "info", "warning", "error", "critical"]
 
 
 @click.command()
@@ -45,7 +43,7 @@ _LEVELS = ["debug", "info", "warning", "error", "critical"]
 @click.option(
     "-l",
     "--loglevel",
-    type=click.Choice(_LEVELS, case_sensitive=False),
+    type=click.Choice(LEVELS, case_sensitive=False),
     default="info",
     show_default=True,
 )
@@ -91,4 +89,5 @@ def dashboard(
         port=port,
         log_level=loglevel.lower(),
         access_log=loglevel.lower() == "debug",
+        timeout_graceful_shutdown=SERVER_SHUTDOWN_GRACE,
     )

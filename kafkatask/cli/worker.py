@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from types import FrameType
+from typing import Any
 
 import click
 
+from kafkatask.cli.common import LEVELS, configure_logging
 from kafkatask.cli.loading import load_app
 from kafkatask.exceptions import KafkaTaskError
 from kafkatask.worker import Worker
-
-_LEVELS = ["debug", "info", "warning", "error", "critical"]
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="[%(asctime)s: %(levelname)s/%(processName)s] %(message)s",
-    )
+from kafkatask.worker.merged_metrics import MergedMetrics
+from kafkatask.worker.supervisor import Supervisor
 
 
 @click.command()
@@ -36,7 +35,7 @@ def configure_logging(level: str) -> None:
 @click.option(
     "-l",
     "--loglevel",
-    type=click.Choice(_LEVELS, case_sensitive=False),
+    type=click.Choice(LEVELS, case_sensitive=False),
     default="info",
     show_default=True,
 )
@@ -62,6 +61,15 @@ def configure_logging(level: str) -> None:
     default=None,
     help="Give up when Kafka has not answered at start for this many seconds [wait for it].",
 )
+@click.option(
+    "-P",
+    "--processes",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes, each with -c slots, under one supervisor (one per core).",
+)
+@click.option("--process-index", type=int, default=None, hidden=True)
 def worker(
     *,
     app_spec: str,
@@ -73,9 +81,16 @@ def worker(
     metrics_port: int | None,
     metrics_host: str,
     connect_timeout: float | None,
+    processes: int,
+    process_index: int | None,
 ) -> None:
     """Consume task requests and run them, until SIGTERM or Ctrl-C (twice exits at once)."""
+    if process_index is not None:
+        multiprocessing.current_process().name = f"Worker-{process_index}"
     configure_logging(loglevel)
+    if processes > 1:
+        options = click.get_current_context().params
+        sys.exit(_supervise(options, processes, metrics_port, metrics_host, grace))
     app = load_app(app_spec)
     if grace is not None:
         app.settings = app.settings.model_copy(update={"shutdown_grace": grace})
@@ -90,10 +105,81 @@ def worker(
         connect_timeout=connect_timeout,
     )
     _install_signal_handlers(runner)
+    if process_index is not None:
+        _serve_the_supervisor(runner)
     try:
         runner.run()
     except KafkaTaskError as error:  # one line, not a traceback: it says what to do
         raise click.ClickException(str(error)) from None
+
+
+def _supervise(
+    options: dict[str, Any],
+    processes: int,
+    metrics_port: int | None,
+    metrics_host: str,
+    grace: float | None,
+) -> int:
+    """Run `processes` children of this same command under a Supervisor; its exit code."""
+    multiprocessing.current_process().name = "Supervisor"
+    load_app(options["app_spec"])  # a usage error now, not once per child
+    supervisor = Supervisor(
+        processes,
+        lambda index, port: _child_command(options, index, port),
+        metrics=metrics_port is not None,
+        grace=grace if grace is not None else 30.0,
+    )
+    merged = None
+    if metrics_port is not None:
+        merged = MergedMetrics(supervisor, metrics_port, metrics_host)
+        merged.start()
+    try:
+        return supervisor.run()
+    finally:
+        if merged is not None:
+            merged.stop()
+
+
+def _child_command(options: dict[str, Any], index: int, metrics_port: int | None) -> list[str]:
+    """`kafkatask worker` with the same options, for child `index`: one process, its own name,
+    and its metrics (if any) on a loopback port of its own."""
+    command = [sys.executable, "-m", "kafkatask", "worker", "-A", options["app_spec"]]
+    command += ["-l", options["loglevel"], "--process-index", str(index)]
+    for flag, key in _CHILD_OPTIONS:
+        if options[key] is not None:
+            command += [flag, str(options[key])]
+    if options["name"] is not None:
+        command += ["-n", f"{options['name']}-{index}"]
+    if metrics_port is not None:
+        command += ["--metrics-port", str(metrics_port), "--metrics-host", "127.0.0.1"]
+    return command
+
+
+_CHILD_OPTIONS = [
+    ("-c", "concurrency"),
+    ("-Q", "queues"),
+    ("--grace", "grace"),
+    ("--connect-timeout", "connect_timeout"),
+]
+
+
+def _serve_the_supervisor(runner: Worker) -> None:
+    """A child of `--processes`: stop with the supervisor, and take signals only from it.
+
+    Ctrl-C reaches the whole process group; the supervisor forwards it as SIGTERM, and a child
+    that got both would take the second for "exit at once". A child whose supervisor died
+    (SIGKILL) stops too, instead of running on unsupervised.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        logging.getLogger("kafkatask.worker").warning("the supervisor is gone: stopping")
+        runner.stop()
+
+    threading.Thread(target=watch, name="kafkatask-supervised", daemon=True).start()
 
 
 def _install_signal_handlers(runner: Worker) -> None:
