@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,11 @@ def main() -> None:
         print(_markdown(document, [Variant.described(v) for v in document["variants"]]))
         return
     variants = named(args.variant)
+    if args.system:
+        variants = [
+            replace(v, systems=tuple(s for s in v.systems if s in args.system)) for v in variants
+        ]
+        variants = [v for v in variants if v.systems]
     counts = QUICK if args.quick else FULL
     output = args.output or RESULTS / ("core-quick.json" if args.quick else "core.json")
     broker = LocalBroker()
@@ -105,6 +110,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a tenth of the calls and tasks")
     parser.add_argument(
         "--variant", action="append", default=[], help="run only this variant (repeatable)"
+    )
+    parser.add_argument(
+        "--system",
+        action="append",
+        choices=["kafkatask", "raw"],
+        default=[],
+        help="measure only this system (repeatable) [both]",
     )
     parser.add_argument("--output", type=Path, default=None, help="where the JSON goes")
     parser.add_argument(

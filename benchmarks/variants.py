@@ -25,6 +25,8 @@ class Variant:
     """Variables of the client and the worker."""
     worker: Env = field(default_factory=dict)
     """Variables of the worker only."""
+    client: Env = field(default_factory=dict)
+    """Variables of the client only."""
     systems: tuple[System, ...] = ("kafkatask", "raw")
     latency_calls: int | None = None
     """Fewer sequential calls than the run's count, for a variant that is slow by design."""
@@ -49,7 +51,7 @@ class Variant:
 
     @property
     def client_env(self) -> Env:
-        return dict(self.both)
+        return {**self.both, **self.client}
 
     @property
     def worker_env(self) -> Env:
@@ -71,6 +73,18 @@ VARIANTS: list[Variant] = [
     ),
     Variant("linger.ms=0", "client and worker producers", both=librdkafka("producer", linger_ms=0)),
     Variant("linger.ms=5", "librdkafka's default linger", both=librdkafka("producer", linger_ms=5)),
+    Variant(
+        "client linger.ms=0",
+        "the client's producer only (requests)",
+        client=librdkafka("producer", linger_ms=0),
+        systems=("kafkatask",),
+    ),
+    Variant(
+        "worker linger.ms=0",
+        "the worker's producer only (replies, events)",
+        worker=librdkafka("producer", linger_ms=0),
+        systems=("kafkatask",),
+    ),
     Variant(
         "worker fetch.wait.max.ms=10",
         "the worker's consumer",

@@ -20,6 +20,7 @@ from kafkatask.client.stream_slot import StreamSlot
 from kafkatask.exceptions import DecodeError, TaskTimeoutError
 from kafkatask.kafka.config import consumer_config
 from kafkatask.kafka.partition_reader import PartitionReader
+from kafkatask.kafka.producer import HURRY_TIMEOUT
 from kafkatask.protocol import Header, ReplyAddress, ResultMessage, decode, header_value
 from kafkatask.remote_errors import rebuild
 from kafkatask.serialization.signing import signer_of
@@ -129,14 +130,22 @@ class AsyncResult(Generic[R]):
         can be waited on again.
         """
         began = time.monotonic()
-        if not self._result_slot().wait(timeout):
+        slot = self._result_slot()
+        if not slot.done:
+            # Someone waits for our request: it need not wait for linger.ms.
+            hurry = HURRY_TIMEOUT if timeout is None else min(timeout, HURRY_TIMEOUT)
+            self._app.connection.producer.hurry(hurry)
+        if not slot.wait(timeout):
             raise self.timeout_error(timeout, time.monotonic() - began)
         return self._finish(propagate)
 
     async def aget(self, timeout: float | None = None, propagate: bool = True) -> R:
         """`get` for async code: waits without blocking the event loop."""
         began = time.monotonic()
-        if not await self._result_slot().wait_async(timeout):
+        slot = self._result_slot()
+        if not slot.done:
+            self._app.connection.producer.hurry_soon()  # as in `get`, without blocking the loop
+        if not await slot.wait_async(timeout):
             raise self.timeout_error(timeout, time.monotonic() - began)
         return self._finish(propagate)
 
@@ -166,6 +175,7 @@ class AsyncResult(Generic[R]):
         (see streaming.py); by default the new attempt continues the stream.
         """
         slot, _ = self._stream_parts()
+        self._app.connection.producer.hurry()  # the caller reads at once: send the request now
         records = live_records(slot, timeout)
         return ChunkStream(records, self.cursor, self._values, report_restarts=report_restarts)
 
@@ -174,6 +184,7 @@ class AsyncResult(Generic[R]):
     ) -> AsyncChunkStream:
         """`stream` for async code."""
         slot, _ = self._stream_parts()
+        self._app.connection.producer.hurry_soon()
         records = alive_records(slot, timeout)
         return AsyncChunkStream(records, self.cursor, self._values, report_restarts=report_restarts)
 

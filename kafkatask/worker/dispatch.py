@@ -39,8 +39,12 @@ class Dispatcher:
         stack: MiddlewareStack,
         timers: TimerQueue,
         lease: AssignmentLease,
+        *,
+        on_idle: Callable[[], None] = lambda: None,
     ) -> None:
         self.concurrency = concurrency
+        self._on_idle = on_idle
+        """Called on the thread that finished the last running unit, when nothing is ready."""
         self._pool = pool
         self._stack = stack
         self._timers = timers
@@ -80,8 +84,11 @@ class Dispatcher:
             if following is not None:
                 self._ready.push(following)
             starting = self._take_startable()
+            idle = self._running == 0 and not self._ready
         self.room.set()
         self._start(starting)
+        if idle:
+            self._on_idle()
 
     def resume(self) -> None:
         """Start what is ready: the lease was confirmed after starts were held back."""

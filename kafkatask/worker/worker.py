@@ -224,7 +224,13 @@ class Worker:
         duplicates = self._duplicates = DuplicateFilter(settings.idempotency_window)
         self._pool = ExecutionPool(self.concurrency)
         self._dispatcher = Dispatcher(
-            self.concurrency, self._pool, self.middleware, self._timers, self._lease
+            self.concurrency,
+            self._pool,
+            self.middleware,
+            self._timers,
+            self._lease,
+            # The pool went idle: its last replies go now; no other reply will join their batch.
+            on_idle=self._producer.hurry,
         )
         self._runner = TaskRunner(
             worker_id=self.id,

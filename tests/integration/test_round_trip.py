@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from langchain_core.documents import Document
@@ -202,5 +203,28 @@ def test_headers_and_routing_options_reach_the_worker(settings, start_worker):
             "high queue"
         )
         assert where.apply_async(queue="high", expires=60).get(timeout=30) == "high queue"
+    finally:
+        app.close()
+
+
+def test_a_waiting_caller_and_an_idle_worker_do_not_wait_for_linger(settings, start_worker):
+    # Given a client and a worker whose producers would hold each record for 3 s to batch it
+    app = App("tests", settings=settings.model_copy(update={"producer": {"linger.ms": 3000}}))
+
+    @app.task
+    def echo(x: int) -> int:
+        return x
+
+    try:
+        start_worker(app)
+        assert echo.delay(0).get(timeout=60) == 0  # the worker has joined its group
+
+        # When a caller sends one task and waits for it
+        began = time.monotonic()
+        assert echo.delay(1).get(timeout=30) == 1
+
+        # Then neither the request nor the reply waited 3 s: the caller's wait sent the
+        # request at once, and the worker, with nothing else running, sent the reply at once
+        assert time.monotonic() - began < 2.5
     finally:
         app.close()
