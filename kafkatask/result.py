@@ -7,6 +7,7 @@ process sent.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -121,7 +122,12 @@ class AsyncResult(Generic[R]):
 
     def on_ready(self, callback: Callable[[], None]) -> None:
         """Call `callback` (on the client's reply thread) once the task is final."""
-        self._result_slot().on_done(callback)
+        slot = self._result_slot()
+        if slot.released and not slot.done:  # read it back, then call (on a thread of its own)
+            slot.on_done(callback)
+            threading.Thread(target=self._read_back, args=(slot, None), daemon=True).start()
+            return
+        slot.on_done(callback)
 
     def get(self, timeout: float | None = None, propagate: bool = True) -> R:
         """Wait for the result; re-raise the remote error unless `propagate=False`.
@@ -135,8 +141,8 @@ class AsyncResult(Generic[R]):
             # Someone waits for our request: it need not wait for linger.ms.
             hurry = HURRY_TIMEOUT if timeout is None else min(timeout, HURRY_TIMEOUT)
             self._app.connection.producer.hurry(hurry)
-        if not slot.wait(timeout):
-            raise self.timeout_error(timeout, time.monotonic() - began)
+        if not slot.wait(timeout) and not (slot.released and self._read_back(slot, timeout)):
+            raise self._timed_out(slot, timeout, began)
         return self._finish(propagate)
 
     async def aget(self, timeout: float | None = None, propagate: bool = True) -> R:
@@ -145,9 +151,51 @@ class AsyncResult(Generic[R]):
         slot = self._result_slot()
         if not slot.done:
             self._app.connection.producer.hurry_soon()  # as in `get`, without blocking the loop
-        if not await slot.wait_async(timeout):
-            raise self.timeout_error(timeout, time.monotonic() - began)
+        if not await slot.wait_async(timeout) and not (
+            slot.released and await self._aread_back(slot, timeout)
+        ):
+            raise self._timed_out(slot, timeout, began)
         return self._finish(propagate)
+
+    # -- results read back (result_wait_expiry) --------------------------------------------
+
+    def _timed_out(self, slot: ResultSlot, timeout: float | None, began: float) -> TaskTimeoutError:
+        error = self.timeout_error(timeout, time.monotonic() - began)
+        if slot.released:
+            error.add_note(
+                f"this client stopped waiting for it in memory after nobody waited for "
+                f"{self._app.settings.result_wait_expiry:.0f}s (result_wait_expiry), so it read "
+                "the reply partition back, where the result is not yet"
+            )
+        return error
+
+    def _read_back(
+        self, slot: ResultSlot, timeout: float | None, stop: threading.Event | None = None
+    ) -> bool:
+        """Read the result of a released slot back from the reply partition, into the slot;
+        False when it has not arrived within `timeout` seconds."""
+        router = self._app.connection.router
+        cursor = ResultCursor(
+            task_id=self.id,
+            topic=router.results.topic,
+            partition=router.results.partition,
+            offset=slot.floor,
+        )
+        try:
+            message = replayed_result(self._app.settings, cursor, timeout, stop)
+        except TaskTimeoutError:
+            return False
+        if message is None:
+            return False
+        slot.update(message)
+        return True
+
+    async def _aread_back(self, slot: ResultSlot, timeout: float | None) -> bool:
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(self._read_back, slot, timeout, stop)
+        finally:
+            stop.set()
 
     def __await__(self) -> Generator[Any, None, R]:
         return self.aget().__await__()

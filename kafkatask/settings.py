@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     """How long Runnable calls (invoke, batch, stream) wait for a result or the next chunk."""
     result_cache_size: int = Field(default=10_000, ge=0)
     """Finished results kept so `app.AsyncResult(id)` finds a result that already arrived."""
+    outage_log_interval: float = Field(default=30.0, gt=0)
+    """Seconds between two "Kafka is still unreachable" lines while a broker is away."""
+    result_wait_expiry: float = Field(default=600.0, gt=0)
+    """Seconds a client keeps waiting, in memory, for a result nobody is waiting on (a `get`
+    that timed out, a handle never waited on): afterwards a `get` reads it back from Kafka."""
 
     # tasks
     track_started: bool = False

@@ -61,6 +61,7 @@ class ClientConnection:
                 streams=(names.streams, self._partitions[names.streams]),
                 reply_partition=settings.reply_partition,
                 cache_size=settings.result_cache_size,
+                wait_expiry=settings.result_wait_expiry,
                 timeout=settings.connect_timeout,
                 signer=self.signer,
             )
@@ -110,20 +111,26 @@ class ClientConnection:
                 "reference (a URL or a storage key) instead of the data, or raise "
                 "max_message_bytes together with the broker's message.max.bytes"
             )
-        slot = None
+        slot, new_slot = None, False
         if message.reply_to is not None:
+            new_slot = not self.router.has_slot(message.id)
             slot = self.router.slot(message.id, message.task)
         headers: Headers = headers_for(MessageKind.TASK, self.codec, message.task, message.id)
         if self.signer is not None:
             headers = self.signer.sign(headers, value)
-        self.producer.send(
-            topic,
-            value,
-            key=(key if key is not None else message.id).encode(),
-            headers=headers,
-            partition=partition,
-            on_delivery=self._on_delivery(message, slot),
-        )
+        try:
+            self.producer.send(
+                topic,
+                value,
+                key=(key if key is not None else message.id).encode(),
+                headers=headers,
+                partition=partition,
+                on_delivery=self._on_delivery(message, slot),
+            )
+        except BaseException:
+            if slot is not None and new_slot:
+                self.router.forget(slot)  # nothing was sent: nothing will answer
+            raise
         return slot
 
     def _ensure_delay_topics(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
@@ -53,6 +54,7 @@ class ReplyRouter:
         reply_partition: int | None,
         cache_size: int,
         timeout: float,
+        wait_expiry: float = 600.0,
         signer: Signer | None = None,
     ) -> None:
         self._signer = signer
@@ -63,6 +65,10 @@ class ReplyRouter:
         self._finished: OrderedDict[str, ResultSlot] = OrderedDict()
         self._streams: dict[str, StreamSlot] = {}
         self._cache_size = cache_size
+        self._wait_expiry = wait_expiry
+        self._next_sweep = time.monotonic() + _sweep_interval(wait_expiry)
+        self.released = 0
+        """Slots released because nobody waited for their results (result_wait_expiry)."""
         self._lock = threading.Lock()
         self._slots_changed = threading.Condition()
         self._closed = threading.Event()
@@ -94,8 +100,14 @@ class ReplyRouter:
         with self._lock:
             slot = self._pending.get(task_id) or self._finished.get(task_id)
             if slot is None:
-                slot = self._pending[task_id] = ResultSlot(task_id, task, self._slots_changed)
+                slot = ResultSlot(task_id, task, self._slots_changed, self._result_floor)
+                self._pending[task_id] = slot
             return slot
+
+    def pending(self) -> int:
+        """Results this client waits for in memory now."""
+        with self._lock:
+            return len(self._pending)
 
     def stream_slot(self, task_id: str) -> StreamSlot:
         """A slot for the chunks of `task_id`; register it before the request is sent."""
@@ -111,6 +123,16 @@ class ReplyRouter:
             slot = self._streams.get(task_id)
             if slot is not None and not slot.records:
                 del self._streams[task_id]
+
+    def has_slot(self, task_id: str) -> bool:
+        with self._lock:
+            return task_id in self._pending or task_id in self._finished
+
+    def forget(self, slot: ResultSlot) -> None:
+        """Drop the slot of a request that was never sent."""
+        with self._lock:
+            if self._pending.get(slot.id) is slot:
+                del self._pending[slot.id]
 
     def retire(self, slot: ResultSlot) -> None:
         """Move a finished slot from the pending table to the bounded cache of finished ones."""
@@ -134,6 +156,27 @@ class ReplyRouter:
                 return
             for record in records:
                 self._dispatch(record)
+            if time.monotonic() >= self._next_sweep:
+                self._release_idle_slots()
+
+    def _release_idle_slots(self) -> None:
+        """Stop waiting for results nobody waits for (a get that timed out, a handle never
+        waited on): a long-lived client (a web server) would otherwise keep every one of them.
+        A later `get` on such a handle reads its result back from the reply partition."""
+        now = time.monotonic()
+        self._next_sweep = now + _sweep_interval(self._wait_expiry)
+        with self._lock:
+            idle = [s for s in self._pending.values() if s.release_if_idle(now, self._wait_expiry)]
+            for slot in idle:
+                del self._pending[slot.id]
+            self.released += len(idle)
+        if idle:
+            _log.info(
+                "no longer waiting in memory for %d results nobody waited for in %.0fs "
+                "(result_wait_expiry); a later get reads them back from Kafka",
+                len(idle),
+                self._wait_expiry,
+            )
 
     def _dispatch(self, record: Message) -> None:
         if record.error() is not None:
@@ -190,6 +233,10 @@ class ReplyRouter:
         if slot.append(offset, chunk):
             with self._lock:
                 self._streams.pop(chunk.id, None)
+
+
+def _sweep_interval(expiry: float) -> float:
+    return min(5.0, expiry / 10)
 
 
 def _verified_by(signer: Signer | None, record: Message, what: str) -> bool:

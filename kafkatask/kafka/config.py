@@ -1,8 +1,8 @@
 """librdkafka configuration for each kind of client, tuned for low latency.
 
 Why each setting is here:
-- `linger.ms` 1 (librdkafka's default is 5): a request/reply round trip pays it twice, once for
-  the task and once for the result; under load batches still form while requests are in flight.
+- `linger.ms` 1 (librdkafka's default is 5): under load, batches form while requests are in
+  flight. A caller who waits and an idle worker do not wait for it (`MessageProducer.hurry`).
 - `socket.nagle.disable`: small request and reply records must not wait for the kernel.
 - `fetch.queue.backoff.ms` 5 (default 1000): kafkatask keeps librdkafka's prefetch small
   (backpressure), and with the default a full prefetch queue delays the next fetch by a second.
@@ -14,24 +14,23 @@ User-supplied options (Settings.kafka/producer/consumer) are applied last and wi
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Literal
 
+from kafkatask.kafka.client_log import CLIENT_LOG
 from kafkatask.settings import Settings
 
 GroupProtocol = Literal["consumer", "classic"]
 
 Config = dict[str, Any]
 
-_log = logging.getLogger("kafkatask.kafka")
-
 
 def common_config(settings: Settings, client_id: str) -> Config:
+    CLIENT_LOG.summary_interval = settings.outage_log_interval
     return {
         "bootstrap.servers": settings.bootstrap_servers,
         "client.id": client_id,
         "socket.nagle.disable": True,
-        "logger": _log,
+        "logger": CLIENT_LOG,  # a broker outage is one line, not one per retry (client_log.py)
         **settings.kafka,
     }
 
