@@ -196,6 +196,7 @@ def run_one(measurement: Measurement, bench: Bench) -> dict[str, Any]:
         *("--prime", str(PRIME_CALLS if variant.primed else 0)),
         *("--client-env", json.dumps(variant.client_env)),
         *("--worker-env", json.dumps(variant.worker_env)),
+        *("--processes", str(variant.processes)),
         *("--log", str(log)),
     ]
     result: dict[str, Any] = {

@@ -22,11 +22,12 @@ WARM_UP_TIMEOUT = 60.0
 CALL_TIMEOUT = 10.0
 
 
-def worker_command(concurrency: int) -> list[str]:
-    """`kafkatask worker -A benchmarks.noop_app -c N -l warning`, from this interpreter's venv."""
+def worker_command(concurrency: int, processes: int = 1) -> list[str]:
+    """`kafkatask worker -A benchmarks.noop_app -c N -P P -l warning`, from this venv."""
     kafkatask = Path(sys.executable).with_name("kafkatask")
     app_spec = "benchmarks.noop_app"
-    return [str(kafkatask), "worker", "-A", app_spec, "-c", str(concurrency), "-l", "warning"]
+    command = [str(kafkatask), "worker", "-A", app_spec, "-c", str(concurrency), "-l", "warning"]
+    return [*command, "-P", str(processes)] if processes > 1 else command
 
 
 def create_topics() -> None:

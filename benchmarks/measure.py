@@ -45,12 +45,12 @@ class Side:
 
 
 @contextmanager
-def kafkatask_side(worker_env: dict[str, str], log: Path) -> Iterator[Side]:
+def kafkatask_side(worker_env: dict[str, str], log: Path, processes: int) -> Iterator[Side]:
     from benchmarks import kafkatask_side as kt  # reads the client's settings on import
 
     side = Side(kt.warm_up, kt.prime, kt.latency, kt.throughput)
     kt.create_topics()
-    with background(kt.worker_command(CONCURRENCY), worker_env, log):
+    with background(kt.worker_command(CONCURRENCY, processes), worker_env, log):
         try:
             yield side
         finally:
@@ -58,7 +58,7 @@ def kafkatask_side(worker_env: dict[str, str], log: Path) -> Iterator[Side]:
 
 
 @contextmanager
-def raw_side(worker_env: dict[str, str], log: Path) -> Iterator[Side]:
+def raw_side(worker_env: dict[str, str], log: Path, processes: int) -> Iterator[Side]:
     from benchmarks import raw_side as raw
     from kafkatask.settings import Settings
 
@@ -104,10 +104,11 @@ def main() -> None:
     parser.add_argument("--client-env", type=json.loads, default={})
     parser.add_argument("--worker-env", type=json.loads, default={})
     parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--processes", type=int, default=1, help="worker processes (kafkatask)")
     args = parser.parse_args()
     worker_env = {**os.environ, **args.worker_env}
     os.environ.update(args.client_env)
-    with SIDES[args.system](worker_env, args.log) as side:
+    with SIDES[args.system](worker_env, args.log, args.processes) as side:
         result = measure(side, args.kind, args.count, args.prime)
     print(json.dumps(result))
 

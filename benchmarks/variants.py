@@ -30,6 +30,8 @@ class Variant:
     systems: tuple[System, ...] = ("kafkatask", "raw")
     latency_calls: int | None = None
     """Fewer sequential calls than the run's count, for a variant that is slow by design."""
+    processes: int = 1
+    """Worker processes (`kafkatask worker -P N`), each with -c 8."""
     primed: bool = True
     """Untimed calls before measuring, past the broker's first-4-KB stall (see measure.py)."""
 
@@ -41,6 +43,7 @@ class Variant:
             "worker_env": self.worker_env,
             "systems": list(self.systems),
             "primed": self.primed,
+            "processes": self.processes,
             "latency_calls": self.latency_calls,
         }
 
@@ -84,6 +87,12 @@ VARIANTS: list[Variant] = [
         "the worker's producer only (replies, events)",
         worker=librdkafka("producer", linger_ms=0),
         systems=("kafkatask",),
+    ),
+    Variant(
+        "worker -P 2",
+        "two worker processes under one supervisor, -c 8 each",
+        systems=("kafkatask",),
+        processes=2,
     ),
     Variant(
         "worker fetch.wait.max.ms=10",
