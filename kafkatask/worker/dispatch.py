@@ -54,6 +54,9 @@ class Dispatcher:
         self._ready = ReadyQueue()
         self._keyed: KeyedQueue[Job] = KeyedQueue()
         self._waiting: set[Job] = set()
+        self._holding: set[Job] = set()
+        """Waiting jobs that hold their key (ordered: waiting for an eta, a rate limit or a
+        retry in place)."""
         self._batches = BatchCollector(self._enqueue)
         self._running = 0
         self.room = threading.Event()
@@ -63,10 +66,15 @@ class Dispatcher:
         self._runner = runner
 
     def admit(self, job: Job) -> None:
-        # A task due in less than the smallest delay bucket comes straight to its queue and
-        # waits here for its eta (at most a second or so).
-        due_in = job.message.eta - time.time() if job.message.eta is not None else 0.0
-        wait = max(self._stack.before_start(job), due_in)
+        if job.order_key is not None:
+            # Its key first, then its eta or rate limit: a later job of the key must not
+            # overtake it while it waits.
+            with self._lock:
+                if not self._keyed.admit(job):
+                    return  # it waits behind its key; `_with_key` when the key reaches it
+            self._with_key(job)
+            return
+        wait = self._wait_before(job)
         if wait > 0:
             with self._lock:
                 self._waiting.add(job)
@@ -74,19 +82,47 @@ class Dispatcher:
             return
         self._place(job)
 
+    def _wait_before(self, job: Job) -> float:
+        """Seconds `job` must wait: for its rate limit, or its eta (a task due in less than the
+        smallest delay bucket comes straight to its queue and waits here, a second or so)."""
+        due_in = job.message.eta - time.time() if job.message.eta is not None else 0.0
+        return max(self._stack.before_start(job), due_in)
+
+    def _with_key(self, job: Job) -> None:
+        """An ordered job that holds its key: wait for its eta or rate limit, then get ready."""
+        wait = self._wait_before(job)
+        with self._lock:
+            if wait > 0:
+                self._waiting.add(job)
+                self._holding.add(job)
+                starting: list[Unit] = []
+            else:
+                self._ready.push(job)
+                starting = self._take_startable()
+        if wait > 0:
+            self._timers.call_later(wait, lambda: self._after_wait(job))
+        self._start(starting)
+
     def release(self, unit: Unit) -> None:
         """`unit` no longer needs its slot (called once per unit, by whoever finishes it)."""
         if not unit.claim_release():
             return
+        again = isinstance(unit, Job) and unit.again()
         with self._lock:
             self._running -= 1
-            following = self._keyed.release(unit) if isinstance(unit, Job) else None
-            if following is not None:
-                self._ready.push(following)
+            following = None
+            if isinstance(unit, Job) and not again:
+                following = self._keyed.release(unit)
             starting = self._take_startable()
-            idle = self._running == 0 and not self._ready
+            idle = self._running == 0 and not self._ready and not again and following is None
         self.room.set()
         self._start(starting)
+        if again:
+            # An ordered task retried in place (settlement.py) keeps its key while it waits.
+            assert isinstance(unit, Job)
+            self._with_key(unit)
+        if following is not None:
+            self._with_key(following)
         if idle:
             self._on_idle()
 
@@ -121,6 +157,7 @@ class Dispatcher:
 
     def _take_back(self, leaving: Callable[[Job], bool]) -> list[Job]:
         dropped = self._batches.drop(leaving)
+        handed_on: list[Job] = []
         with self._lock:
             kept: list[Unit] = []
             for unit in list(self._ready):
@@ -133,14 +170,19 @@ class Dispatcher:
                 elif isinstance(unit, Job):
                     # A ready job holds its key: hand the key on, or the key's later jobs
                     # would wait for a job that will never run.
-                    kept.extend(self._hand_on_key(unit, leaving, dropped))
+                    handed_on.extend(self._hand_on_key(unit, leaving, dropped))
             self._ready.replace(kept)
             dropped.extend(self._keyed.drop(leaving))
             delayed = {job for job in self._waiting if leaving(job)}
             self._waiting -= delayed
             dropped.extend(delayed)
+            for job in delayed & self._holding:
+                self._holding.discard(job)
+                handed_on.extend(self._hand_on_key(job, leaving, dropped))
             starting = self._take_startable()
         self._start(starting)
+        for job in handed_on:
+            self._with_key(job)
         return dropped
 
     def _hand_on_key(
@@ -158,15 +200,23 @@ class Dispatcher:
             if job not in self._waiting:  # taken back meanwhile (revoked, partition moved)
                 return
             self._waiting.discard(job)
-        self._place(job)
+            if job in self._holding:  # it has its key already
+                self._holding.discard(job)
+                self._ready.push(job)
+                starting = self._take_startable()
+            else:
+                starting = None
+        if starting is None:
+            self._place(job)
+        else:
+            self._start(starting)
 
     def _place(self, job: Job) -> None:
         if job.batches:
             self._batches.add(job)
             return
         with self._lock:
-            if self._keyed.admit(job):
-                self._ready.push(job)
+            self._ready.push(job)
             starting = self._take_startable()
         self._start(starting)
 

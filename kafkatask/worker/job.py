@@ -40,6 +40,9 @@ class Job:
     record: RawRecord
     config: RunnableConfig | None = None
     received_at: float = field(default_factory=time.time)
+    retry_in_place: bool = False
+    """An ordered task's next attempt runs from this same job, holding its key (its record is
+    acknowledged only with the final outcome), so later tasks of the key wait for it."""
     _settled: bool = False
     _released: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -88,6 +91,15 @@ class Job:
         with self._lock:
             first, self._released = not self._released, True
             return first
+
+    def again(self) -> bool:
+        """After the slot is released: whether the job runs again (a retry in place); if so,
+        its next attempt can be settled and released again."""
+        with self._lock:
+            if not self.retry_in_place:
+                return False
+            self.retry_in_place = self._settled = self._released = False
+            return True
 
 
 @dataclass(slots=True, eq=False)

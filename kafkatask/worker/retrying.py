@@ -33,18 +33,24 @@ class RetryPublisher:
         self._names = names
         self._worker_id = worker_id
 
-    def publish(
-        self, job: Job, countdown: float, error: ErrorInfo, on_acked: Callable[[], None]
-    ) -> TaskMessage:
-        """Send the next attempt of `job`, due in `countdown` seconds; returns it."""
+    def next_attempt(self, job: Job, countdown: float, error: ErrorInfo) -> TaskMessage:
+        """The request of `job`'s next attempt, due in `countdown` seconds, with this one in its
+        history."""
         now = time.time()
         attempt = Attempt(retries=job.message.retries, worker=self._worker_id, error=error, at=now)
-        retry = job.message.replace(
+        return job.message.replace(
             retries=job.message.retries + 1,
             eta=now + countdown,
             history=[*job.message.history, attempt],
         )
-        destination = delayed_topic(self._names, retry, now)
+
+    def publish(
+        self, job: Job, countdown: float, error: ErrorInfo, on_acked: Callable[[], None]
+    ) -> TaskMessage:
+        """Send the next attempt of `job`, due in `countdown` seconds; returns it."""
+        retry = self.next_attempt(job, countdown, error)
+        attempt = retry.history[-1]
+        destination = delayed_topic(self._names, retry, time.time())
 
         def undeliverable(failure: KafkaError) -> None:
             problem = PublishError(f"could not deliver to {destination}: {failure.str()}")

@@ -144,15 +144,23 @@ class Settlement:
         assert outcome.error is not None
         assert outcome.countdown is not None
         info = describe(outcome.error)
-        self._retries.publish(job, outcome.countdown, info, self._owe(job.receipt, 1))
-        self._duplicates.finish(job.message, None)
-        self._replies.state(job.message, TaskState.RETRY, info)
+        failed = job.message
+        if job.order_key is not None:
+            # In place: a retry through a delay topic would let the key's later tasks overtake
+            # it. The job keeps its key and its record, unacknowledged, until its final outcome
+            # (after a crash the record runs again, from its first attempt).
+            job.message = self._retries.next_attempt(job, outcome.countdown, info)
+            job.retry_in_place = True
+        else:
+            self._retries.publish(job, outcome.countdown, info, self._owe(job.receipt, 1))
+            self._duplicates.finish(failed, None)
+        self._replies.state(failed, TaskState.RETRY, info)
         self._stats.retrying()
-        self._events.task("task-retried", job.message, job.receipt, runtime=runtime, error=info)
+        self._events.task("task-retried", failed, job.receipt, runtime=runtime, error=info)
         _log.warning(
             "Task %s retry %d in %.1fs: %s: %s",
             job.label(),
-            job.message.retries + 1,
+            failed.retries + 1,
             outcome.countdown,
             info.type,
             info.message,
