@@ -33,8 +33,8 @@ def serve(kafka_bootstrap_servers, tmp_path_factory) -> Iterator[Serve]:
     logs = tmp_path_factory.mktemp("reliable-stream-logs")
     started: list[tuple[subprocess.Popen[bytes], str]] = []
 
-    def start(env: dict[str, str] | None = None) -> str:
-        namespace = f"x-reliable-stream-{uuid.uuid4().hex[:8]}"
+    def start(env: dict[str, str] | None = None, namespace: str | None = None) -> str:
+        namespace = namespace or new_namespace()
         settings = Settings(
             bootstrap_servers=kafka_bootstrap_servers,
             namespace=namespace,
@@ -66,14 +66,24 @@ def serve(kafka_bootstrap_servers, tmp_path_factory) -> Iterator[Serve]:
         return url
 
     yield start
-    for process, namespace in started:
+    for process, _ in started:
         stop(process)
+    for namespace in {namespace for _, namespace in started}:
         delete_namespace(kafka_bootstrap_servers, namespace)
 
 
+def new_namespace() -> str:
+    return f"x-reliable-stream-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture(scope="module")
-def site(serve) -> str:
-    return serve()
+def namespace() -> str:
+    return new_namespace()
+
+
+@pytest.fixture(scope="module")
+def site(serve, namespace) -> str:
+    return serve(namespace=namespace)
 
 
 @pytest.fixture
@@ -122,6 +132,19 @@ def test_from_replays_a_finished_reply_from_any_event(client):
     for point in (0, 11, len(events) - 2):
         replayed = stream(client, "GET", f"/stream/{conversation}?from={events[point].id}")
         assert replayed == events[point + 1 :]
+
+
+def test_another_process_resumes_a_reply_it_never_saw(client, serve, namespace):
+    # Given a reply started through one process of the site, read in part there
+    conversation = chat(client)
+    first = stream(client, "GET", f"/stream/{conversation}", take=5)
+    # When a second process of the same namespace is asked to go on after the last event
+    other = serve(namespace=namespace)
+    with httpx.Client(base_url=other, timeout=30) as elsewhere:
+        rest = stream(elsewhere, "GET", f"/stream/{conversation}?from={first[-1].id}")
+        # Then it does, from Kafka alone; only "the latest reply" is this process's own
+        assert text_of(first) + text_of(rest) == ANSWER
+        assert elsewhere.get(f"/stream/{conversation}").status_code == 404
 
 
 def test_two_subscribers_see_the_same_events(client):
