@@ -17,7 +17,7 @@ wait_http "http://127.0.0.1:$SERVER_PORT/healthz"
 wait_http "http://127.0.0.1:$DASHBOARD_PORT/healthz"
 
 "$BIN/python" -m examples.batched_slow_model.load "http://127.0.0.1:$SERVER_PORT" \
-    --requests "${LOAD_REQUESTS:-32}" --concurrency "${LOAD_CONCURRENCY:-8}"
+    --requests "${LOAD_REQUESTS:-16}" --concurrency "${LOAD_CONCURRENCY:-8}"
 echo "try: curl -N 'http://127.0.0.1:$SERVER_PORT/generate?context=Once+upon+a+time'"
 echo "dashboard: http://127.0.0.1:$DASHBOARD_PORT/"
 hold
