@@ -54,6 +54,11 @@ wait_http() {
 hold() {
     if [[ "${EXAMPLE_HOLD:-1}" == 1 ]]; then
         echo "running; Ctrl-C stops it all"
-        while true; do sleep 3600; done
+        # `wait` returns on a signal at once, where a foreground `sleep` would delay the trap.
+        while true; do
+            sleep 3600 &
+            _pids+=($!)
+            wait $! || true
+        done
     fi
 }

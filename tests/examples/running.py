@@ -41,6 +41,12 @@ class Run:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
 
+    def close(self) -> None:
+        """Read what is left of the output, and close the pipe."""
+        self._reading.join(10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
     def __post_init__(self) -> None:
         self._reading = threading.Thread(target=self._read, daemon=True)
         self._reading.start()
@@ -78,6 +84,7 @@ def run_example(
             process.wait(60)
         finally:
             _kill_strays(process.pid)
+            run.close()
 
 
 def _kill_strays(group: int) -> None:
