@@ -4,6 +4,6 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY kafkatask ./kafkatask
 COPY examples ./examples
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".[examples]"
 ENV PYTHONUNBUFFERED=1
 CMD ["kafkatask", "--help"]
