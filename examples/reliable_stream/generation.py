@@ -2,16 +2,15 @@
 
 `kafkatask worker -A examples.reliable_stream.generation` runs it. The model is langchain-core's
 fake chat model, which answers without an API key or network, at the pace of a served model;
-`RELIABLE_STREAM_MODEL=module:attribute` names a factory of any LangChain chat model instead
-(`langchain_openai:ChatOpenAI`), called once per worker process.
+`EXAMPLES_CHAT_MODEL=module:attribute` names a factory of any LangChain chat model instead
+(`langchain_openai:ChatOpenAI`), as for every example (examples/models.py), called once per
+worker process.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import os
-import pkgutil
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,12 +20,11 @@ from langchain_core.language_models import BaseChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGenerationChunk
 
+from examples import models
 from kafkatask import App
 
 app = App("reliable-stream")
 
-MODEL_FACTORY = "RELIABLE_STREAM_MODEL"
-"""The environment variable naming a `module:attribute` that makes the chat model."""
 SYSTEM = "You are a helpful assistant. Answer in a few sentences."
 ANSWER = (
     "Every token of this reply is a record in Kafka, in order. Reload the page, open a second "
@@ -59,10 +57,7 @@ def fake_model() -> BaseChatModel:
 
 @functools.cache
 def chat_model() -> BaseChatModel:
-    factory = os.environ.get(MODEL_FACTORY)
-    if not factory:
-        return fake_model()
-    return pkgutil.resolve_name(factory)()  # type: ignore[no-any-return]
+    return models.chat_model(fake_model)
 
 
 @app.task(name="examples.reliable_stream.reply")

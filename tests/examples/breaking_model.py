@@ -1,4 +1,4 @@
-"""A chat model that breaks mid-reply, for the error test: RELIABLE_STREAM_MODEL names it."""
+"""A chat model that breaks mid-reply, for the error test: EXAMPLES_CHAT_MODEL names it."""
 
 from __future__ import annotations
 

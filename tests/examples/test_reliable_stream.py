@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from examples.reliable_stream.generation import ANSWER, MODEL_FACTORY
+from examples.models import CHAT_MODEL
+from examples.reliable_stream.generation import ANSWER
 from kafkatask.settings import Settings
 from kafkatask.testing.plugin import delete_namespace
 from tests.examples.breaking_model import TOKENS_BEFORE_BREAKING
@@ -165,7 +166,7 @@ def test_two_subscribers_see_the_same_events(client):
 
 
 def test_a_reply_whose_model_breaks_ends_with_an_error_event(serve):
-    site = serve({MODEL_FACTORY: "tests.examples.breaking_model:create"})
+    site = serve({CHAT_MODEL: "tests.examples.breaking_model:create"})
     with httpx.Client(base_url=site, timeout=30) as client:
         conversation = chat(client)
         events = stream(client, "GET", f"/stream/{conversation}")
