@@ -80,3 +80,16 @@ def tail(log: Path, lines: int = 20) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def pid_listening(port: int) -> int | None:
+    """The pid of the local process listening on `port`, if there is one (Linux, /proc)."""
+    rows = (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    inodes = {row[9] for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "0A"}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                links = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+                if any(f"socket:[{inode}]" in links for inode in inodes):
+                    return int(entry.name)
+    return None
