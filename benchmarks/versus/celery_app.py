@@ -9,7 +9,8 @@ Configuration, beyond Celery's defaults:
   finished work, so both lose nothing when a worker dies;
 - `worker_prefetch_multiplier` 1 (`VERSUS_CELERY_PREFETCH_MULTIPLIER` to change it): each
   worker reserves no more tasks than it has threads. It matters when tasks are long and there
-  are several workers: a worker holding tasks it cannot start yet keeps them from idle ones.
+  are several workers: a worker holding tasks it cannot start yet keeps them from the others
+  (docs/benchmarks.md measures what it changes).
 The pool (`--pool threads -c N`) is chosen on the worker's command line.
 """
 

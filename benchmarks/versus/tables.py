@@ -37,7 +37,7 @@ class Figure:
 
 def markdown(document: Document) -> str:
     rounds = document["sizes"]["rounds"]
-    measured = f"median of {rounds} rounds (range)" if rounds > 1 else "one round"
+    measured = f"median of {rounds} rounds, with the range" if rounds > 1 else "one round"
     sections = [
         "## Machine",
         report.machine_table(document["machine"] | _versions(document)),
