@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export KAFKATASK_HOME ?= $(CURDIR)/.kafkatask
 
-.PHONY: install check test demo broker broker-stop bench clean
+.PHONY: install check test demo broker broker-stop bench bench-core clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ broker: install
 broker-stop: install
 	$(BIN)/kafkatask broker stop
 
+# kafkatask against Celery + Redis (docs/benchmarks.md); bench-core: the core benchmark
 bench: install
 	scripts/bench
+
+bench-core: install
+	scripts/bench core
 
 clean:
 	-$(BIN)/kafkatask broker stop

@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from benchmarks.noise import machine_busy, process_cpu
-from benchmarks.processes import background
+from benchmarks.processes import background, pid_listening
 from benchmarks.stats import Latency, percentile
 from kafkatask.local_broker import LocalBroker
 
@@ -95,7 +95,7 @@ def processes(namespace: str, logs: Path, port: int) -> Iterator[Processes]:
     ):
         url = f"http://127.0.0.1:{port}"
         _wait_for(url)
-        broker = _pid_listening(int(env["KAFKATASK_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1]))
+        broker = pid_listening(int(env["KAFKATASK_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1]))
         yield Processes(url, serving.pid, working.pid, broker)
 
 
@@ -107,19 +107,6 @@ def _wait_for(url: str, timeout: float = 60.0) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"the gateway did not answer at {url} within {timeout:.0f}s")
-
-
-def _pid_listening(port: int) -> int | None:
-    """The pid of the local process listening on `port`, if there is one (Linux, /proc)."""
-    rows = (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
-    inodes = {row[9] for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "0A"}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                links = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
-                if any(f"socket:[{inode}]" in links for inode in inodes):
-                    return int(entry.name)
-    return None
 
 
 def _client(namespace: str) -> Any:

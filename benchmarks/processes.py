@@ -80,3 +80,23 @@ def tail(log: Path, lines: int = 20) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def pid_listening(port: int) -> int | None:
+    """The pid of the local process listening on `port`, if there is one (Linux, /proc).
+
+    Both socket tables: a JVM (Kafka) listens on a dual-stack socket, listed in tcp6 only.
+    """
+    rows = [
+        line.split()
+        for table in ("tcp", "tcp6")
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+    ]
+    inodes = {row[9] for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "0A"}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                links = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+                if any(f"socket:[{inode}]" in links for inode in inodes):
+                    return int(entry.name)
+    return None
