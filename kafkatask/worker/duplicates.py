@@ -41,9 +41,19 @@ class _Entry:
 
 
 class DuplicateFilter:
-    def __init__(self, window: float, capacity: int = 100_000) -> None:
+    """Args:
+    window: seconds a task id is remembered (0: no filter).
+    capacity: the most task ids remembered.
+    max_bytes: the most reply bytes kept; beyond it the oldest ids are forgotten first
+        (a copy of a forgotten id runs again: at-least-once still holds), so large
+        results cannot make a worker's memory grow with the window.
+    """
+
+    def __init__(self, window: float, capacity: int = 100_000, max_bytes: int = 1 << 25) -> None:
         self._window = window
         self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[Key, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -62,7 +72,7 @@ class DuplicateFilter:
             if entry is None:
                 self._entries[key] = _Entry(now)
                 if len(self._entries) > self._capacity:
-                    self._entries.popitem(last=False)[1].release()
+                    self._drop_oldest()
                 return False, None
             if not entry.done:
                 entry.waiting = [*(entry.waiting or []), message]
@@ -90,24 +100,37 @@ class DuplicateFilter:
             if entry is None or entry.done:
                 return []
             entry.done, entry.reply = True, reply
+            self._bytes += len(reply or b"")
             waiting, entry.waiting = entry.waiting or [], None
+            while self._bytes > self._max_bytes and self._entries:
+                self._drop_oldest()
         entry.release()
         return waiting
+
+    def kept_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
 
     def forget(self, message: TaskMessage) -> None:
         """The first one was abandoned (its arguments did not decode): a later copy must run."""
         with self._lock:
             entry = self._entries.pop(_key(message), None)
+            if entry is not None:
+                self._bytes -= len(entry.reply or b"")
         if entry is not None:
             entry.release()
 
     def _expire(self, now: float) -> None:
         while self._entries:
-            key, oldest = next(iter(self._entries.items()))
+            _, oldest = next(iter(self._entries.items()))
             if now - oldest.seen_at < self._window:
                 return
-            del self._entries[key]
-            oldest.release()
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        _, oldest = self._entries.popitem(last=False)
+        self._bytes -= len(oldest.reply or b"")
+        oldest.release()
 
 
 def _key(message: TaskMessage) -> Key:

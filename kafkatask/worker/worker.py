@@ -221,7 +221,9 @@ class Worker:
         replies = ReplySender(outbox, codec, self.app.values, self.id, settings.max_message_bytes)
         self._events = EventPublisher(outbox, codec, names.events, self.id, settings.events)
         dead_letters = DeadLetterWriter(outbox, codec, names.dlq, self.id)
-        duplicates = self._duplicates = DuplicateFilter(settings.idempotency_window)
+        duplicates = self._duplicates = DuplicateFilter(
+            settings.idempotency_window, max_bytes=settings.idempotency_max_bytes
+        )
         self._pool = ExecutionPool(self.concurrency)
         self._dispatcher = Dispatcher(
             self.concurrency,

@@ -50,3 +50,13 @@ def test_a_copy_of_a_retried_task_is_not_held():
     assert duplicates.check(_message()) == (True, None)
     assert not duplicates.hold(_message(), lambda: released.append("copy"))
     assert duplicates.finish(first, b"later") == []  # the first finish stands
+
+
+def test_kept_replies_stay_under_their_byte_budget_oldest_forgotten_first():
+    duplicates = DuplicateFilter(window=600, max_bytes=10_000)
+    for n in range(30):  # 30 replies of 1,000 bytes: three times the budget
+        duplicates.check(_message(f"t-{n}"))
+        duplicates.finish(_message(f"t-{n}"), bytes(1_000))
+    assert duplicates.kept_bytes() <= 10_000
+    assert duplicates.check(_message("t-29")) == (True, bytes(1_000))  # the newest are kept
+    assert duplicates.check(_message("t-0")) == (False, None)  # the oldest forgotten: it runs
