@@ -6,8 +6,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from kafkatask.settings import Settings
 
@@ -128,3 +132,27 @@ def free_port_pair() -> int:
             continue
         return port
     raise RuntimeError("no free port pair between 20000 and 30000")
+
+
+@contextmanager
+def chromium_page() -> Iterator[Any]:
+    """A page of Debian's headless Chromium, with its console errors and uncaught exceptions
+    gathered in `page.problems` (a test asserts there are none)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.problems = problems
+        try:
+            yield page
+        finally:
+            browser.close()

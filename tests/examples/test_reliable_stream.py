@@ -10,7 +10,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +20,14 @@ from kafkatask.settings import Settings
 from kafkatask.testing.plugin import delete_namespace
 from tests.examples.breaking_model import TOKENS_BEFORE_BREAKING
 from tests.gateway.sse import Event, stream
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, settings_env, stop, wait_for
+from tests.helpers import (
+    ROOT,
+    chromium_page,
+    free_port,
+    settings_env,
+    stop,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -203,23 +209,9 @@ def test_bad_input_is_refused_clearly(client):
 
 
 @pytest.fixture
-def page(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.problems = problems
+def page():
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def test_the_page_reloaded_mid_reply_goes_on_with_no_gap_and_no_repeat(site, page, tmp_path):

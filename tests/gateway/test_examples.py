@@ -14,9 +14,8 @@ import pytest
 
 from examples.gateway.app import ANSWER, STORY
 from tests.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
+    chromium_page,
     free_port,
     settings_env,
     spawn_worker,
@@ -117,23 +116,9 @@ def site(module_settings, worker, logs) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.problems = problems
+def page():
+    with chromium_page() as page:
         yield page
-        browser.close()
 
 
 def test_a_page_reloaded_mid_stream_goes_on_with_no_word_lost_or_repeated(site, page, tmp_path):
