@@ -73,12 +73,11 @@ def delete_namespace(bootstrap: str, namespace: str) -> None:
         pass
 
 
-@pytest.fixture
-def kafkatask_settings(kafka_bootstrap_servers: str, kafkatask_namespace: str) -> Settings:
-    """Settings for this test: its broker and namespace, small topics, quick timeouts."""
+def small_settings(bootstrap_servers: str, namespace: str) -> Settings:
+    """Settings for tests: this broker and namespace, small topics, quick timeouts."""
     return Settings(
-        bootstrap_servers=kafka_bootstrap_servers,
-        namespace=kafkatask_namespace,
+        bootstrap_servers=bootstrap_servers,
+        namespace=namespace,
         task_partitions=4,
         result_partitions=2,
         stream_partitions=2,
@@ -87,6 +86,12 @@ def kafkatask_settings(kafka_bootstrap_servers: str, kafkatask_namespace: str) -
         shutdown_grace=10.0,
         rebalance_grace=5.0,
     )
+
+
+@pytest.fixture
+def kafkatask_settings(kafka_bootstrap_servers: str, kafkatask_namespace: str) -> Settings:
+    """Settings for this test: its broker and namespace, small topics, quick timeouts."""
+    return small_settings(kafka_bootstrap_servers, kafkatask_namespace)
 
 
 @pytest.fixture

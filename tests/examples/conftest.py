@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kafkatask.settings import Settings
-from kafkatask.testing.plugin import delete_namespace
+from kafkatask.testing.plugin import delete_namespace, small_settings
 
 
 @pytest.fixture(scope="module")
@@ -18,17 +18,7 @@ def module_settings(
 ) -> Iterator[Settings]:
     name = request.module.__name__.rsplit(".", 1)[-1].replace("_", "-")[:30]
     namespace = f"x-{name}-{uuid.uuid4().hex[:8]}"
-    yield Settings(
-        bootstrap_servers=kafka_bootstrap_servers,
-        namespace=namespace,
-        task_partitions=4,
-        result_partitions=2,
-        stream_partitions=2,
-        event_partitions=1,
-        session_timeout_ms=6000,
-        shutdown_grace=10.0,
-        rebalance_grace=5.0,
-    )
+    yield small_settings(kafka_bootstrap_servers, namespace)
     delete_namespace(kafka_bootstrap_servers, namespace)
 
 

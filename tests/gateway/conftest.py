@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 from kafkatask import App
 from kafkatask.gateway import GatewaySettings, create_app
 from kafkatask.settings import Settings
-from kafkatask.testing.plugin import delete_namespace
+from kafkatask.testing.plugin import delete_namespace, small_settings
 from kafkatask.worker import Worker
 from tests.gateway.apps import register
 from tests.helpers import wait_for
@@ -33,17 +33,7 @@ def module_settings(
 ) -> Iterator[Settings]:
     name = re.sub(r"[^A-Za-z0-9]+", "-", request.module.__name__.rsplit(".", 1)[-1])[:30]
     namespace = f"g-{name}-{uuid.uuid4().hex[:8]}"
-    yield Settings(
-        bootstrap_servers=kafka_bootstrap_servers,
-        namespace=namespace,
-        task_partitions=4,
-        result_partitions=2,
-        stream_partitions=2,
-        event_partitions=1,
-        session_timeout_ms=6000,
-        shutdown_grace=10.0,
-        rebalance_grace=5.0,
-    )
+    yield small_settings(kafka_bootstrap_servers, namespace)
     delete_namespace(kafka_bootstrap_servers, namespace)
 
 
